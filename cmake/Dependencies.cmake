@@ -1,0 +1,8 @@
+# Third-party libraries, all from Debian's packages (see docs/design.md for why each).
+find_package(OpenMP REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HWY REQUIRED IMPORTED_TARGET libhwy libhwy-contrib)
+# oneDNN's sgemm: ~90% of the AVX-512 FMA peak here (docs/design.md). Debian ships no CMake
+# package that works without OpenCL, so find the library directly.
+find_library(DNNL_LIBRARY NAMES dnnl REQUIRED)
+find_path(DNNL_INCLUDE_DIR NAMES dnnl.h REQUIRED)

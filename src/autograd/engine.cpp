@@ -1,0 +1,99 @@
+// The backward pass: count how many edges point at each node, then run nodes whose
+// gradients are complete (dependency count zero), summing gradients that meet at a node.
+#include <unordered_map>
+#include <vector>
+
+#include "keel/autograd/node.h"
+#include "keel/tensor/factories.h"
+
+namespace keel::autograd {
+
+namespace {
+
+struct NodeState {
+  int dependencies = 0;
+  Tensor grad;
+};
+
+void accumulate(Tensor& into, const Tensor& g) {
+  if (!g.defined()) return;
+  if (!into.defined()) {
+    into = g;
+  } else {
+    into = into + g;
+  }
+}
+
+}  // namespace
+
+void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
+  KEEL_CHECK(root.requires_grad(), "backward: element 0 of tensors does not require grad and does not have a grad_fn");
+  Tensor g = grad;
+  if (!g.defined()) {
+    KEEL_CHECK(root.numel() == 1, "backward: grad can be implicitly created only for scalar outputs, but the "
+                                  "output has shape ",
+               root.sizes(), "; pass a gradient of that shape");
+    g = ones_like(root);
+  } else {
+    KEEL_CHECK(g.sizes() == root.sizes(), "backward: gradient has shape ", g.sizes(),
+               " but the output has shape ", root.sizes());
+    g = g.detach();
+  }
+
+  NoGradGuard no_grad;  // backward closures compute plain values (no higher-order graphs)
+  std::shared_ptr<Node> start = root.grad_fn();
+  if (!start) {
+    auto& meta = *root.unsafe_impl()->autograd;
+    auto acc = meta.grad_accumulator.lock();
+    if (!acc) {
+      acc = std::make_shared<AccumulateGrad>(root.impl_ptr());
+      meta.grad_accumulator = acc;
+    }
+    start = acc;
+  }
+
+  // Dependency counts by depth-first search.
+  std::unordered_map<Node*, NodeState> state;
+  std::vector<Node*> stack{start.get()};
+  state[start.get()];
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    for (const auto& next : n->next) {
+      if (!next) continue;
+      auto [it, inserted] = state.try_emplace(next.get());
+      ++it->second.dependencies;
+      if (inserted) stack.push_back(next.get());
+    }
+  }
+
+  std::vector<std::shared_ptr<Node>> ready{start};
+  state[start.get()].grad = g;
+  while (!ready.empty()) {
+    std::shared_ptr<Node> node = std::move(ready.back());
+    ready.pop_back();
+    NodeState& st = state[node.get()];
+    Tensor node_grad = std::move(st.grad);
+    for (auto& hook : node->pre_hooks) {
+      Tensor replaced = hook(node_grad);
+      if (replaced.defined()) node_grad = replaced;
+    }
+    Tensors grads = node->apply(node_grad);
+    if (!retain_graph) node->release();
+    KEEL_CHECK(grads.size() == node->next.size() || node->next.empty(), "backward: node ", node->name(),
+               " returned ", grads.size(), " gradients for ", node->next.size(), " inputs");
+    for (std::size_t i = 0; i < node->next.size(); ++i) {
+      const auto& next = node->next[i];
+      if (!next) continue;
+      NodeState& ns = state[next.get()];
+      accumulate(ns.grad, grads[i]);
+      if (--ns.dependencies == 0) {
+        if (ns.grad.defined()) {
+          ready.push_back(next);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace keel::autograd

@@ -1,0 +1,26 @@
+#pragma once
+#include "keel/tensor/tensor.h"
+
+namespace keel::kernels {
+
+enum class BinaryOp : int {
+  Add,  // a + alpha * b
+  Sub,  // a - alpha * b
+  Mul,
+  Div,
+  Pow,
+  Maximum,
+  Minimum,
+  Eq,  // comparisons write bool
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+};
+
+// out = op(a, b), with a and b broadcast to out's shape. a, b and out share one dtype,
+// except comparisons, whose out is bool. `alpha` scales b for Add and Sub.
+void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, double alpha = 1.0);
+
+}  // namespace keel::kernels

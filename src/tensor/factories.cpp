@@ -1,0 +1,90 @@
+// Basic factories: allocation, fills, wrapping and copying user data.
+#include "keel/tensor/factories.h"
+
+#include <cstring>
+
+#include "kernels/cpu/copy.h"
+
+namespace keel {
+
+Tensor empty(const Dims& shape, DType dtype) {
+  for (std::int64_t s : shape) KEEL_CHECK(s >= 0, "empty: negative dimension ", s, " in shape ", shape);
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape.numel()) * element_size(dtype));
+  impl->sizes = shape;
+  impl->strides = contiguous_strides(shape);
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+Tensor full(const Dims& shape, double value, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  kernels::fill(t, value);
+  return t;
+}
+Tensor zeros(const Dims& shape, DType dtype) { return full(shape, 0.0, dtype); }
+Tensor ones(const Dims& shape, DType dtype) { return full(shape, 1.0, dtype); }
+Tensor empty_like(const Tensor& t) { return empty(t.sizes(), t.dtype()); }
+Tensor zeros_like(const Tensor& t) { return zeros(t.sizes(), t.dtype()); }
+Tensor ones_like(const Tensor& t) { return ones(t.sizes(), t.dtype()); }
+Tensor full_like(const Tensor& t, double value) { return full(t.sizes(), value, t.dtype()); }
+Tensor scalar_tensor(double value, DType dtype) { return full({}, value, dtype); }
+
+Tensor from_blob(void* data, const Dims& shape, DType dtype, std::function<void(void*)> deleter) {
+  return from_blob(data, shape, contiguous_strides(shape), dtype, std::move(deleter));
+}
+
+Tensor from_blob(void* data, const Dims& shape, const Dims& strides, DType dtype,
+                 std::function<void(void*)> deleter) {
+  KEEL_CHECK(data != nullptr || shape.numel() == 0, "from_blob: data pointer is null");
+  KEEL_CHECK(shape.size() == strides.size(), "from_blob: shape ", shape, " and strides ", strides,
+             " have different lengths");
+  std::int64_t extent = shape.numel() == 0 ? 0 : 1;
+  for (int i = 0; i < shape.size(); ++i) {
+    KEEL_CHECK(shape[i] >= 0 && strides[i] >= 0, "from_blob: negative size or stride in shape ", shape,
+               " strides ", strides);
+    if (shape[i] > 0) extent += (shape[i] - 1) * strides[i];
+  }
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(data, static_cast<std::size_t>(extent) * element_size(dtype),
+                                            std::move(deleter));
+  impl->sizes = shape;
+  impl->strides = strides;
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+namespace {
+template <class T>
+Tensor copy_values(const T* values, std::size_t n, const Dims& shape_arg) {
+  Dims shape = shape_arg.empty() ? Dims{static_cast<std::int64_t>(n)} : shape_arg;
+  KEEL_CHECK(static_cast<std::size_t>(shape.numel()) == n, "from_vector: ", n,
+             " values do not fill shape ", shape, " (", shape.numel(), " elements)");
+  Tensor t = empty(shape, dtype_of<T>());
+  if (n) std::memcpy(t.raw_data(), values, n * sizeof(T));
+  return t;
+}
+}  // namespace
+
+Tensor from_vector(const std::vector<float>& v, const Dims& shape) { return copy_values(v.data(), v.size(), shape); }
+Tensor from_vector(const std::vector<double>& v, const Dims& shape) { return copy_values(v.data(), v.size(), shape); }
+Tensor from_vector(const std::vector<std::int64_t>& v, const Dims& shape) {
+  return copy_values(v.data(), v.size(), shape);
+}
+
+Tensor tensor(std::initializer_list<double> values, DType dtype) {
+  return from_vector(std::vector<double>(values)).to(dtype);
+}
+
+Tensor tensor(std::initializer_list<std::initializer_list<double>> rows, DType dtype) {
+  std::vector<double> v;
+  std::int64_t cols = rows.size() ? static_cast<std::int64_t>(rows.begin()->size()) : 0;
+  for (const auto& r : rows) {
+    KEEL_CHECK(static_cast<std::int64_t>(r.size()) == cols, "tensor: rows have different lengths (", cols,
+               " and ", r.size(), ")");
+    v.insert(v.end(), r.begin(), r.end());
+  }
+  return from_vector(v, {static_cast<std::int64_t>(rows.size()), cols}).to(dtype);
+}
+
+}  // namespace keel

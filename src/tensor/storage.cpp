@@ -1,0 +1,110 @@
+#include "keel/tensor/storage.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+namespace keel {
+namespace allocator {
+namespace {
+
+constexpr std::size_t kAlign = 64;
+// Blocks below this size come from size classes; larger ones are cached by exact class too,
+// up to kMaxCached bytes in all.
+constexpr std::size_t kMaxCached = std::size_t{2} << 30;
+
+// Rounds up to a size class: multiples of 64 bytes below 4 KiB, then four classes per
+// power of two (at most 25% slack).
+std::size_t size_class(std::size_t n) {
+  if (n <= 4096) return (n + kAlign - 1) / kAlign * kAlign;
+  std::size_t p = std::size_t{1} << (63 - __builtin_clzll(n - 1));  // highest power below n
+  std::size_t step = p / 4;
+  return (n + step - 1) / step * step;
+}
+
+struct Cache {
+  std::mutex mu;
+  std::unordered_map<std::size_t, std::vector<void*>> free_blocks;
+  std::size_t cached = 0;
+
+  ~Cache() { release_all(); }
+  void release_all() {
+    for (auto& [size, blocks] : free_blocks)
+      for (void* p : blocks) std::free(p);
+    free_blocks.clear();
+    cached = 0;
+  }
+};
+
+Cache& cache() {
+  static Cache* c = new Cache();  // never destroyed: storages may die during static teardown
+  return *c;
+}
+
+}  // namespace
+
+void* allocate(std::size_t nbytes) {
+  std::size_t cls = size_class(nbytes == 0 ? 1 : nbytes);
+  Cache& c = cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    auto it = c.free_blocks.find(cls);
+    if (it != c.free_blocks.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      c.cached -= cls;
+      return p;
+    }
+  }
+  void* p = std::aligned_alloc(kAlign, cls);
+  if (p == nullptr) {
+    empty_cache();
+    p = std::aligned_alloc(kAlign, cls);
+    if (p == nullptr) throw std::bad_alloc();
+  }
+  return p;
+}
+
+void deallocate(void* p, std::size_t nbytes) {
+  if (p == nullptr) return;
+  std::size_t cls = size_class(nbytes == 0 ? 1 : nbytes);
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  if (c.cached + cls > kMaxCached) {
+    std::free(p);
+    return;
+  }
+  c.free_blocks[cls].push_back(p);
+  c.cached += cls;
+}
+
+std::size_t cached_bytes() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  return c.cached;
+}
+
+void empty_cache() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.release_all();
+}
+
+}  // namespace allocator
+
+Storage::Storage(std::size_t nbytes) : data_(allocator::allocate(nbytes)), nbytes_(nbytes) {}
+
+Storage::Storage(void* data, std::size_t nbytes, std::function<void(void*)> deleter)
+    : data_(data), nbytes_(nbytes), owned_(false), deleter_(std::move(deleter)) {}
+
+Storage::~Storage() {
+  if (owned_) {
+    allocator::deallocate(data_, nbytes_);
+  } else if (deleter_) {
+    deleter_(data_);
+  }
+}
+
+}  // namespace keel
