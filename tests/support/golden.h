@@ -1,0 +1,36 @@
+#pragma once
+// Replays golden cases that tests/golden/gen_<family>.py recorded with PyTorch.
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <keel/keel.h>
+
+namespace keel::testing {
+
+struct GoldenCase {
+  std::string name;
+  std::string op;
+  nlohmann::json args;
+  std::vector<Tensor> inputs;  // fresh leaves; requires_grad set as in PyTorch
+  Tensor output;
+  Tensor grad_output;          // undefined when the case has no backward
+  std::vector<Tensor> grads;   // undefined where PyTorch had none
+  double atol = 1e-5, rtol = 1e-4;
+};
+
+std::vector<GoldenCase> load_golden(const std::string& family);
+Tensor tensor_from_json(const nlohmann::json& j);
+
+// keel's implementation of a golden op: inputs and the case's args -> output.
+using GoldenOp = std::function<Tensor(const std::vector<Tensor>&, const nlohmann::json&)>;
+
+// Runs every case of the family through `ops`: forward values, then every input gradient
+// for the recorded upstream gradient. Fails the current test on a mismatch, and on a case
+// whose op is missing from `ops`. Returns the number of cases checked.
+int check_golden(const std::string& family, const std::map<std::string, GoldenOp>& ops);
+
+}  // namespace keel::testing
