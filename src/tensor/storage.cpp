@@ -46,6 +46,11 @@ Cache& cache() {
 }  // namespace
 
 void* allocate(std::size_t nbytes) {
+#ifdef KEEL_NO_CACHING_ALLOCATOR
+  void* raw = std::aligned_alloc(kAlign, size_class(nbytes == 0 ? 1 : nbytes));
+  if (raw == nullptr) throw std::bad_alloc();
+  return raw;
+#endif
   std::size_t cls = size_class(nbytes == 0 ? 1 : nbytes);
   Cache& c = cache();
   {
@@ -69,6 +74,10 @@ void* allocate(std::size_t nbytes) {
 
 void deallocate(void* p, std::size_t nbytes) {
   if (p == nullptr) return;
+#ifdef KEEL_NO_CACHING_ALLOCATOR
+  std::free(p);
+  return;
+#endif
   std::size_t cls = size_class(nbytes == 0 ? 1 : nbytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
