@@ -106,18 +106,57 @@ TEST(Linalg, EmptyAndZeroInnerSizes) {
 
 TEST(Linalg, BetaZeroIgnoresNaNs) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  Tensor c = full({2, 2}, nan);
-  Tensor a = ones({2, 3}), b = ones({3, 2});
-  kernels::gemm(false, false, 2, 2, 3, 1.0f, a.data_ptr<float>(), 3, b.data_ptr<float>(), 2, 0.0f,
-                c.data_ptr<float>(), 2);
-  EXPECT_EQ(c.sum().item(), 12.0);
-  Tensor cd = full({2, 2}, nan, kFloat64);
-  Tensor ad = ones({2, 3}, kFloat64), bd = ones({3, 2}, kFloat64);
-  kernels::gemm(false, false, 2, 2, 3, 1.0, ad.data_ptr<double>(), 3, bd.data_ptr<double>(), 2, 0.0,
-                cd.data_ptr<double>(), 2);
-  EXPECT_EQ(cd.sum().item(), 12.0);
-  Tensor out = addmm(full({2}, nan), a, b, 0.0, 1.0);
-  EXPECT_EQ(out.sum().item(), 12.0);
+  // 2x3x2 takes keel's own loop; 32x32x32 goes to oneDNN.
+  for (std::int64_t n : {2, 32}) {
+    Tensor c = full({n, n}, nan);
+    Tensor a = ones({n, n}), b = ones({n, n});
+    kernels::gemm(false, false, n, n, n, 1.0f, a.data_ptr<float>(), n, b.data_ptr<float>(), n, 0.0f,
+                  c.data_ptr<float>(), n);
+    EXPECT_EQ(c.sum().item(), static_cast<double>(n * n * n));
+    Tensor cd = full({n, n}, nan, kFloat64);
+    Tensor ad = ones({n, n}, kFloat64), bd = ones({n, n}, kFloat64);
+    kernels::gemm(false, false, n, n, n, 1.0, ad.data_ptr<double>(), n, bd.data_ptr<double>(), n, 0.0,
+                  cd.data_ptr<double>(), n);
+    EXPECT_EQ(cd.sum().item(), static_cast<double>(n * n * n));
+    Tensor out = addmm(full({n}, nan), a, b, 0.0, 1.0);
+    EXPECT_EQ(out.sum().item(), static_cast<double>(n * n * n));
+  }
+}
+
+TEST(Linalg, OneDnnPathsMatchFloat64) {
+  // Sizes above the tiny-product cutoff, so float32 runs on oneDNN: folded rows, broadcast
+  // batches, transposed operands on either side, and the small-matrix parallel batch loop.
+  auto f = [](const Dims& s, std::uint64_t seed) { return rand_input(s, -1, 1, seed).detach().to_float(); };
+  auto check = [](const Tensor& a, const Tensor& b) {
+    EXPECT_LT(max_abs_diff(matmul(a, b), matmul(a.to_double(), b.to_double())), 1e-4)
+        << a.sizes() << " @ " << b.sizes();
+  };
+  Tensor x = f({2, 3, 40, 50}, 61), w = f({30, 50}, 62);
+  check(x, w.t());
+  check(x.transpose(-1, -2).contiguous().transpose(-1, -2), w.t());
+  check(f({3, 1, 40, 50}, 63), f({4, 50, 20}, 64).transpose(-1, -2).contiguous().transpose(-1, -2));
+  check(f({50, 40}, 65).t(), f({2, 50, 20}, 66));
+  check(f({64, 16, 24}, 67), f({64, 24, 16}, 68));
+  check(f({50}, 69), f({3, 50, 20}, 70));
+  check(f({3, 40, 50}, 71), f({50}, 72));
+}
+
+TEST(Linalg, OneDnnBackwardMatchesFloat64) {
+  // Gradients of broadcast batched products at oneDNN sizes, float32 against float64.
+  std::vector<std::pair<Dims, Dims>> cases = {{{2, 3, 40, 50}, {50, 30}},
+                                              {{40, 50}, {3, 50, 20}},
+                                              {{3, 1, 40, 50}, {4, 50, 20}},
+                                              {{50}, {2, 50, 20}}};
+  for (const auto& [sa, sb] : cases) {
+    Tensor a64 = rand_input(sa, -1, 1, 81), b64 = rand_input(sb, -1, 1, 82);
+    Tensor a32 = a64.detach().to_float().requires_grad_(), b32 = b64.detach().to_float().requires_grad_();
+    Tensor out64 = matmul(a64, b64);
+    Tensor g64 = rand_input(out64.sizes(), -1, 1, 83).detach();
+    out64.backward(g64);
+    matmul(a32, b32).backward(g64.to_float());
+    EXPECT_LT(max_abs_diff(a32.grad(), a64.grad()), 2e-4) << sa << " @ " << sb;
+    EXPECT_LT(max_abs_diff(b32.grad(), b64.grad()), 2e-4) << sa << " @ " << sb;
+  }
 }
 
 TEST(Linalg, LargeFloat32MatchesFloat64Reference) {
