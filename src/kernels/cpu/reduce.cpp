@@ -3,10 +3,12 @@
 // once) splits the work across threads and combines and finishes the accumulators.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/reduce.cpp"
-#include "kernels/cpu/reduce.h"
-
+// clang-format off
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
+// clang-format on
+
+#include "kernels/cpu/reduce.h"
 
 #include <algorithm>
 #include <cmath>

@@ -2,11 +2,13 @@
 // processed in three streaming passes (max, exp and sum, scale) with Highway's vector Exp.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/softmax.cpp"
-#include "kernels/cpu/softmax.h"
-
-#include <hwy/contrib/math/math-inl.h>
+// clang-format off
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
+#include <hwy/contrib/math/math-inl.h>
+// clang-format on
+
+#include "kernels/cpu/softmax.h"
 
 #include <cmath>
 #include <cstdint>
