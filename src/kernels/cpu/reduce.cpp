@@ -88,9 +88,39 @@ double RowSum(const T* HWY_RESTRICT p, std::int64_t n) {
   return total;
 }
 
+// Max/min of a contiguous float row with vector Max/Min; NaNs are tracked separately since
+// the vector ops do not propagate them.
+template <ReduceOp op, class T>
+T RowMinMax(const T* HWY_RESTRICT p, std::int64_t n) {
+  constexpr bool kMax = op == ReduceOp::Max || op == ReduceOp::MaxAbs;
+  constexpr bool kAbs = op == ReduceOp::MaxAbs || op == ReduceOp::MinAbs;
+  const hn::ScalableTag<T> d;
+  const std::int64_t N = static_cast<std::int64_t>(hn::Lanes(d));
+  auto m0 = hn::Set(d, Key<op>(p[0])), m1 = m0;
+  auto nan = hn::Zero(d);
+  std::int64_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    auto v0 = hn::LoadU(d, p + i), v1 = hn::LoadU(d, p + i + N);
+    if constexpr (kAbs) {
+      v0 = hn::Abs(v0);
+      v1 = hn::Abs(v1);
+    }
+    m0 = kMax ? hn::Max(m0, v0) : hn::Min(m0, v0);
+    m1 = kMax ? hn::Max(m1, v1) : hn::Min(m1, v1);
+    nan = hn::Or(nan, hn::Or(hn::VecFromMask(d, hn::Ne(v0, v0)), hn::VecFromMask(d, hn::Ne(v1, v1))));
+  }
+  const auto m = kMax ? hn::Max(m0, m1) : hn::Min(m0, m1);
+  T r = hn::GetLane(kMax ? hn::MaxOfLanes(d, m) : hn::MinOfLanes(d, m));
+  if (!hn::AllTrue(d, hn::Eq(nan, hn::Zero(d)))) return static_cast<T>(NAN);
+  for (; i < n; ++i) r = Pick<op>(r, Key<op>(p[i]));
+  return r;
+}
+
 template <ReduceOp op, class T, class Acc>
 Acc RowReduce(const T* HWY_RESTRICT p, std::int64_t n, double pw, double center) {
-  if constexpr (IsMinMax(op)) {
+  if constexpr (IsMinMax(op) && std::is_floating_point_v<T>) {
+    return RowMinMax<op>(p, n);
+  } else if constexpr (IsMinMax(op)) {
     T m = Key<op>(p[0]);
     for (std::int64_t i = 1; i < n; ++i) m = Pick<op>(m, Key<op>(p[i]));
     return m;
@@ -216,13 +246,13 @@ void ArgTyped(const T* HWY_RESTRICT x, T* HWY_RESTRICT vals, std::int64_t* HWY_R
   for (std::int64_t a = a0; a < a1; ++a) {
     const T* base = x + a * B * C;
     if (C == 1) {
-      T best = base[0];
+      // The extreme value with vector ops, then the first index holding it.
+      const T best = kMax ? RowMinMax<ReduceOp::Max>(base, B) : RowMinMax<ReduceOp::Min>(base, B);
       std::int64_t bi = 0;
-      for (std::int64_t i = 1; i < B; ++i) {
-        if (Takes<T, kMax>(best, base[i])) {
-          best = base[i];
-          bi = i;
-        }
+      if (best != best) {
+        while (base[bi] == base[bi]) ++bi;
+      } else {
+        while (base[bi] != best) ++bi;
       }
       vals[a] = best;
       idx[a] = bi;
