@@ -148,6 +148,22 @@ TEST(Reduce, LargeTensorsUseEveryPath) {
   EXPECT_LT(max_abs_diff(col.amin({0}), std::get<0>(col.min(0))), 0.0 + 1e-12);
 }
 
+TEST(Reduce, ManyThreadsSplitRowsColumnsAndChunks) {
+  // More threads than cores still exercises every way the work is split and recombined.
+  const int saved = get_num_threads();
+  set_num_threads(8);
+  Tensor cols = randn_like_shape({4096, 300}, 10);
+  Tensor mid = randn_like_shape({2, 5000, 40}, 11);
+  Tensor flat = randn_like_shape({300000}, 12);
+  EXPECT_LT(max_abs_diff(cols.sum({0}), naive_sum(cols, 0)), 1e-3);
+  EXPECT_LT(max_abs_diff(cols.sum({1}), naive_sum(cols, 1)), 1e-4);
+  EXPECT_LT(max_abs_diff(mid.sum({1}), naive_sum(mid, 1)), 1e-3);
+  EXPECT_LT(max_abs_diff(mid.amax({1}), std::get<0>(mid.max(1))), 1e-12);
+  EXPECT_NEAR(flat.sum().item(), naive_sum(flat, 0).item(), 1e-3);
+  EXPECT_EQ(flat.min().item(), std::get<0>(flat.min(0)).item());
+  set_num_threads(saved);
+}
+
 TEST(Reduce, Float32SumIsAccurate) {
   // 1M copies of 0.1f: a naive float loop drifts by ~1%; the exact sum of the stored values
   // is 1M * 0.100000001490116.

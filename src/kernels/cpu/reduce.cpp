@@ -111,7 +111,9 @@ T RowMinMax(const T* HWY_RESTRICT p, std::int64_t n) {
   }
   const auto m = kMax ? hn::Max(m0, m1) : hn::Min(m0, m1);
   T r = hn::GetLane(kMax ? hn::MaxOfLanes(d, m) : hn::MinOfLanes(d, m));
-  if (!hn::AllTrue(d, hn::Eq(nan, hn::Zero(d)))) return static_cast<T>(NAN);
+  if constexpr (std::is_floating_point_v<T>) {
+    if (!hn::AllTrue(d, hn::Eq(nan, hn::Zero(d)))) return static_cast<T>(NAN);
+  }
   for (; i < n; ++i) r = Pick<op>(r, Key<op>(p[i]));
   return r;
 }
