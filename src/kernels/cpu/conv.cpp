@@ -9,11 +9,8 @@
 // (im2col ~15 ms fwd / ~32 ms bwd, oneDNN ~14 ms / ~28 ms on a loaded machine). im2col + GEMM
 // is kept because it serves float32 and float64 with one code path; a cached oneDNN
 // primitive path for float32 is the next step if the benchmark asks for more.
-//
-// The private gemm below is to be replaced by kernels::gemm (linalg branch) once merged.
 #include "kernels/cpu/conv.h"
 
-#include <dnnl.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -21,43 +18,17 @@
 #include <vector>
 
 #include "keel/core/error.h"
+#include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
 
 namespace keel::kernels {
 namespace {
 
-// Row-major C = alpha * op(A) @ op(B) + beta * C for the three layouts convolution needs.
-void gemm(char ta, char tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, std::int64_t lda,
-          const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
-  dnnl_status_t st = dnnl_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-  KEEL_CHECK(st == dnnl_success, "conv2d: oneDNN sgemm failed with status ", static_cast<int>(st));
-}
-
-// float64 only serves tests and gradchecks, so a plain cache-friendly loop is enough.
-void gemm(char ta, char tb, std::int64_t m, std::int64_t n, std::int64_t k, const double* a, std::int64_t lda,
-          const double* b, std::int64_t ldb, double beta, double* c, std::int64_t ldc) {
-  for (std::int64_t i = 0; i < m; ++i) {
-    double* ci = c + i * ldc;
-    if (beta == 0.0) {
-      std::fill(ci, ci + n, 0.0);
-    } else if (beta != 1.0) {
-      for (std::int64_t j = 0; j < n; ++j) ci[j] *= beta;
-    }
-    if (tb == 'T') {  // B is n x k: dot products along contiguous rows
-      for (std::int64_t j = 0; j < n; ++j) {
-        const double* bj = b + j * ldb;
-        double acc = 0.0;
-        for (std::int64_t p = 0; p < k; ++p) acc += (ta == 'T' ? a[p * lda + i] : a[i * lda + p]) * bj[p];
-        ci[j] += acc;
-      }
-    } else {
-      for (std::int64_t p = 0; p < k; ++p) {
-        const double av = ta == 'T' ? a[p * lda + i] : a[i * lda + p];
-        const double* bp = b + p * ldb;
-        for (std::int64_t j = 0; j < n; ++j) ci[j] += av * bp[j];
-      }
-    }
-  }
+// The three GEMM layouts convolution needs, on the shared GEMM kernel.
+template <class T>
+void gemm(char ta, char tb, std::int64_t m, std::int64_t n, std::int64_t k, const T* a, std::int64_t lda,
+          const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
+  kernels::gemm(ta == 'T', tb == 'T', m, n, k, T(1), a, lda, b, ldb, beta, c, ldc);
 }
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
