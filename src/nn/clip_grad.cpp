@@ -95,7 +95,8 @@ void with_contiguous(const Tensor& g, F&& fn) {
 
 }  // namespace
 
-Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, double p, bool error_if_nonfinite) {
+Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, double p,
+                       bool error_if_nonfinite) {
   KEEL_CHECK(p >= 0 || std::isinf(p), "clip_grad_norm_: norm_type must be non-negative or inf, got ", p);
   KEEL_CHECK(!(std::isinf(p) && p < 0), "clip_grad_norm_: norm_type -inf is not supported");
   std::vector<Tensor> grads = grads_of(parameters, "clip_grad_norm_");
@@ -106,7 +107,8 @@ Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
   for (const Tensor& g : grads) {
     Tensor c = g.contiguous();
     double norm = KEEL_DISPATCH_FLOATING(c.dtype(), "clip_grad_norm_", [&] {
-      return static_cast<double>(static_cast<scalar_t>(finish_norm(reduce_abs(c.data_ptr<scalar_t>(), c.numel(), p), p)));
+      return static_cast<double>(
+          static_cast<scalar_t>(finish_norm(reduce_abs(c.data_ptr<scalar_t>(), c.numel(), p), p)));
     });
     norm = dt == kFloat32 ? static_cast<double>(static_cast<float>(norm)) : norm;
     if (std::isinf(p)) {
@@ -124,12 +126,14 @@ Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
   total = finish_norm(total, p);
   Tensor result = scalar_tensor(total, dt);
   const double total_t = result.item();
-  KEEL_CHECK(!error_if_nonfinite || std::isfinite(total_t), "clip_grad_norm_: The total norm of order ", p,
-             " for gradients from `parameters` is non-finite, so it cannot be clipped. To disable this error and "
-             "scale the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`");
+  KEEL_CHECK(
+      !error_if_nonfinite || std::isfinite(total_t), "clip_grad_norm_: The total norm of order ", p,
+      " for gradients from `parameters` is non-finite, so it cannot be clipped. To disable this error and "
+      "scale the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`");
   KEEL_DISPATCH_FLOATING(dt, "clip_grad_norm_", [&] {
     // clip_coef = max_norm / (total_norm + 1e-6), clamped to at most 1, in the norm's dtype.
-    const scalar_t coef = static_cast<scalar_t>(max_norm) / (static_cast<scalar_t>(total_t) + static_cast<scalar_t>(1e-6));
+    const scalar_t coef =
+        static_cast<scalar_t>(max_norm) / (static_cast<scalar_t>(total_t) + static_cast<scalar_t>(1e-6));
     if (!(coef < scalar_t(1))) {
       if (!std::isnan(coef)) return;  // multiplying by 1 changes nothing
     }
@@ -152,7 +156,8 @@ void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_value) 
   for (const Tensor& g : grads_of(parameters, "clip_grad_value_")) {
     with_contiguous(g, [&](const Tensor& c) {
       KEEL_DISPATCH_FLOATING(c.dtype(), "clip_grad_value_", [&] {
-        clamp(c.data_ptr<scalar_t>(), c.numel(), static_cast<scalar_t>(-clip_value), static_cast<scalar_t>(clip_value));
+        clamp(c.data_ptr<scalar_t>(), c.numel(), static_cast<scalar_t>(-clip_value),
+              static_cast<scalar_t>(clip_value));
       });
     });
   }

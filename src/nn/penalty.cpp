@@ -71,7 +71,8 @@ Tensor penalty(const std::vector<Tensor>& params, Kind kind, const char* op, con
                ": expected floating-point parameters of one dtype, got ", dtype_name(dt), " and ",
                dtype_name(p.dtype()));
     Tensor c = p.detach().contiguous();
-    total += KEEL_DISPATCH_FLOATING(dt, op, [&] { return accumulate(c.data_ptr<scalar_t>(), c.numel(), kind); });
+    total +=
+        KEEL_DISPATCH_FLOATING(dt, op, [&] { return accumulate(c.data_ptr<scalar_t>(), c.numel(), kind); });
   }
   Tensor out = scalar_tensor(total, dt);
   if (autograd::needs_grad(params)) {
@@ -81,21 +82,27 @@ Tensor penalty(const std::vector<Tensor>& params, Kind kind, const char* op, con
       saved.emplace_back(p.requires_grad() ? autograd::SavedTensor(p) : autograd::SavedTensor());
       inputs.push_back(&p);
     }
-    autograd::record(node, out, inputs, [saved = std::move(saved), kind](const Tensor& g) -> autograd::Tensors {
-      const double gv = g.item();
-      autograd::Tensors grads;
-      for (const auto& s : saved) grads.push_back(s.defined() ? penalty_grad(s.unpack(), gv, kind) : Tensor());
-      return grads;
-    });
+    autograd::record(node, out, inputs,
+                     [saved = std::move(saved), kind](const Tensor& g) -> autograd::Tensors {
+                       const double gv = g.item();
+                       autograd::Tensors grads;
+                       for (const auto& s : saved)
+                         grads.push_back(s.defined() ? penalty_grad(s.unpack(), gv, kind) : Tensor());
+                       return grads;
+                     });
   }
   return out;
 }
 
 }  // namespace
 
-Tensor l1_penalty(const std::vector<Tensor>& params) { return penalty(params, Kind::L1, "l1_penalty", "L1PenaltyBackward"); }
+Tensor l1_penalty(const std::vector<Tensor>& params) {
+  return penalty(params, Kind::L1, "l1_penalty", "L1PenaltyBackward");
+}
 
-Tensor l2_penalty(const std::vector<Tensor>& params) { return penalty(params, Kind::L2, "l2_penalty", "L2PenaltyBackward"); }
+Tensor l2_penalty(const std::vector<Tensor>& params) {
+  return penalty(params, Kind::L2, "l2_penalty", "L2PenaltyBackward");
+}
 
 Tensor elastic_net_penalty(const std::vector<Tensor>& params, double alpha) {
   return l1_penalty(params) * alpha + l2_penalty(params) * (1.0 - alpha);

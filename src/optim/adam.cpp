@@ -35,14 +35,16 @@ Adam::Adam(const char* name, Options defaults, bool decoupled)
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& options)
     : Adam(std::vector<ParamGroup>{ParamGroup(std::move(params))}, options) {}
 
-Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& options) : Adam("Adam", to_options(options), false) {
+Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& options)
+    : Adam("Adam", to_options(options), false) {
   validate(defaults());
   init_groups(std::move(groups));
 }
 
 void Adam::validate(const Options& o) const {
   using detail::check_option;
-  double lr = o.at("lr"), eps = o.at("eps"), b1 = o.at("beta1"), b2 = o.at("beta2"), wd = o.at("weight_decay");
+  double lr = o.at("lr"), eps = o.at("eps"), b1 = o.at("beta1"), b2 = o.at("beta2"),
+         wd = o.at("weight_decay");
   check_option(lr >= 0.0, name(), "learning rate (lr)", lr);
   check_option(eps >= 0.0, name(), "epsilon value (eps)", eps);
   check_option(b1 >= 0.0 && b1 < 1.0, name(), "beta parameter at index 0 (beta1)", b1);

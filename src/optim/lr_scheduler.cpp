@@ -103,7 +103,8 @@ std::vector<double> CosineAnnealingLR::get_lr() {
     } else if (py_mod(last_epoch_ - 1 - T_max_, 2 * T_max_) == 0) {
       lrs[i] = lrs[i] + (base - eta_min_) * (1 - std::cos(kPi / T)) / 2;
     } else {
-      lrs[i] = (1 + std::cos(kPi * e / T)) / (1 + std::cos(kPi * (e - 1) / T)) * (lrs[i] - eta_min_) + eta_min_;
+      lrs[i] =
+          (1 + std::cos(kPi * e / T)) / (1 + std::cos(kPi * (e - 1) / T)) * (lrs[i] - eta_min_) + eta_min_;
     }
   }
   return lrs;
@@ -112,11 +113,16 @@ std::vector<double> CosineAnnealingLR::get_lr() {
 // ---- LinearLR -------------------------------------------------------------------------------
 
 LinearLR::LinearLR(Optimizer& optimizer, double start_factor, double end_factor, std::int64_t total_iters)
-    : LRScheduler(optimizer), start_factor_(start_factor), end_factor_(end_factor), total_iters_(total_iters) {
+    : LRScheduler(optimizer),
+      start_factor_(start_factor),
+      end_factor_(end_factor),
+      total_iters_(total_iters) {
   KEEL_CHECK(start_factor <= 1.0 && start_factor >= 0,
-             "LinearLR: Starting multiplicative factor expected to be between 0 and 1, got start_factor=", start_factor);
-  KEEL_CHECK(end_factor <= 1.0 && end_factor >= 0,
-             "LinearLR: Ending multiplicative factor expected to be between 0 and 1, got end_factor=", end_factor);
+             "LinearLR: Starting multiplicative factor expected to be between 0 and 1, got start_factor=",
+             start_factor);
+  KEEL_CHECK(
+      end_factor <= 1.0 && end_factor >= 0,
+      "LinearLR: Ending multiplicative factor expected to be between 0 and 1, got end_factor=", end_factor);
   initial_step();
 }
 
@@ -129,26 +135,28 @@ std::vector<double> LinearLR::get_lr() {
   if (last_epoch_ > total_iters_) return lrs;
   const double diff = end_factor_ - start_factor_;
   for (double& lr : lrs)
-    lr *= 1. + diff / (static_cast<double>(total_iters_) * start_factor_ + static_cast<double>(last_epoch_ - 1) * diff);
+    lr *= 1. + diff / (static_cast<double>(total_iters_) * start_factor_ +
+                       static_cast<double>(last_epoch_ - 1) * diff);
   return lrs;
 }
 
 // ---- OneCycleLR -----------------------------------------------------------------------------
 
-OneCycleLR::OneCycleLR(Optimizer& optimizer, double max_lr, std::int64_t total_steps, const OneCycleOptions& o)
+OneCycleLR::OneCycleLR(Optimizer& optimizer, double max_lr, std::int64_t total_steps,
+                       const OneCycleOptions& o)
     : OneCycleLR(optimizer, std::vector<double>(optimizer.param_groups().size(), max_lr), total_steps, o) {}
 
 OneCycleLR::OneCycleLR(Optimizer& optimizer, std::vector<double> max_lrs, std::int64_t total_steps,
                        const OneCycleOptions& o)
     : LRScheduler(optimizer), total_steps_(total_steps), cycle_momentum_(o.cycle_momentum) {
   KEEL_CHECK(total_steps > 0, "OneCycleLR: Expected positive integer total_steps, but got ", total_steps);
-  KEEL_CHECK(o.pct_start >= 0 && o.pct_start <= 1, "OneCycleLR: Expected float between 0 and 1 pct_start, but got ",
-             o.pct_start);
+  KEEL_CHECK(o.pct_start >= 0 && o.pct_start <= 1,
+             "OneCycleLR: Expected float between 0 and 1 pct_start, but got ", o.pct_start);
   KEEL_CHECK(o.anneal_strategy == "cos" || o.anneal_strategy == "linear",
              "OneCycleLR: anneal_strategy must by one of 'cos' or 'linear', instead got ", o.anneal_strategy);
   auto& groups = optimizer_.param_groups();
-  KEEL_CHECK(max_lrs.size() == groups.size(), "OneCycleLR: expected ", groups.size(), " values for max_lr, got ",
-             max_lrs.size());
+  KEEL_CHECK(max_lrs.size() == groups.size(), "OneCycleLR: expected ", groups.size(),
+             " values for max_lr, got ", max_lrs.size());
   linear_ = o.anneal_strategy == "linear";
   const double total = static_cast<double>(total_steps);
   if (o.three_phase) {
@@ -170,8 +178,8 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, std::vector<double> max_lrs, std::i
   if (cycle_momentum_) {
     const Options& d = optimizer_.defaults();
     KEEL_CHECK(d.count("momentum") || d.count("beta1"),
-               "OneCycleLR: optimizer must support momentum with `cycle_momentum` option enabled (", optimizer_.name(),
-               " has neither momentum nor betas)");
+               "OneCycleLR: optimizer must support momentum with `cycle_momentum` option enabled (",
+               optimizer_.name(), " has neither momentum nor betas)");
     momentum_key_ = d.count("beta1") ? "beta1" : "momentum";
     for (auto& g : groups) {
       g.set(momentum_key_, o.max_momentum);
@@ -222,12 +230,14 @@ ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, const ReduceLROnPlate
              o_.threshold_mode, " is unknown!");
   const std::size_t n = optimizer_.param_groups().size();
   if (!o_.min_lrs.empty()) {
-    KEEL_CHECK(o_.min_lrs.size() == n, "ReduceLROnPlateau: expected ", n, " min_lrs, got ", o_.min_lrs.size());
+    KEEL_CHECK(o_.min_lrs.size() == n, "ReduceLROnPlateau: expected ", n, " min_lrs, got ",
+               o_.min_lrs.size());
     min_lrs_ = o_.min_lrs;
   } else {
     min_lrs_.assign(n, o_.min_lr);
   }
-  best_ = o_.mode == "min" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+  best_ =
+      o_.mode == "min" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
 }
 
 bool ReduceLROnPlateau::is_better(double a, double best) const {

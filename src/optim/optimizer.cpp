@@ -18,16 +18,20 @@ const Tensor& ParamState::buffer(const std::string& name) const {
   return it->second;
 }
 
-Optimizer::Optimizer(std::string name, Options defaults) : name_(std::move(name)), defaults_(std::move(defaults)) {}
+Optimizer::Optimizer(std::string name, Options defaults)
+    : name_(std::move(name)), defaults_(std::move(defaults)) {}
 
 void Optimizer::init_groups(std::vector<ParamGroup> groups) {
-  KEEL_CHECK(!groups.empty(), name_, ": optimizer got an empty parameter list");
+  std::size_t total = 0;
+  for (const auto& g : groups) total += g.params.size();
+  KEEL_CHECK(total > 0, name_, ": optimizer got an empty parameter list");
   for (auto& g : groups) add_param_group(std::move(g));
 }
 
 void Optimizer::check_param(const Tensor& p, const char* op) const {
   KEEL_CHECK(p.defined(), op, ": a parameter is an undefined tensor");
-  KEEL_CHECK(p.is_floating_point(), op, ": can only optimize floating-point tensors, got ", dtype_name(p.dtype()));
+  KEEL_CHECK(p.is_floating_point(), op, ": can only optimize floating-point tensors, got ",
+             dtype_name(p.dtype()));
   KEEL_CHECK(p.is_leaf(), op, ": can't optimize a non-leaf Tensor");
 }
 
@@ -78,7 +82,8 @@ OptimizerState Optimizer::state_dict() const {
       const ParamState& s = states_[g][i];
       if (!s.initialized()) continue;
       ParamState copy{s.step, {}};
-      for (const auto& [name, t] : s.buffers) copy.buffers.emplace(name, t.defined() ? t.detach().clone() : t);
+      for (const auto& [name, t] : s.buffers)
+        copy.buffers.emplace(name, t.defined() ? t.detach().clone() : t);
       out.state.emplace(index, std::move(copy));
     }
     out.param_groups.push_back(std::move(group));
@@ -91,9 +96,10 @@ void Optimizer::load_state_dict(const OptimizerState& saved) {
              ": loaded state dict has a different number of parameter groups (", saved.param_groups.size(),
              " vs ", groups_.size(), ")");
   for (std::size_t g = 0; g < groups_.size(); ++g)
-    KEEL_CHECK(saved.param_groups[g].params.size() == groups_[g].params.size(), name_,
-               ": loaded state dict contains a parameter group that doesn't match the size of optimizer's group (",
-               saved.param_groups[g].params.size(), " vs ", groups_[g].params.size(), ")");
+    KEEL_CHECK(
+        saved.param_groups[g].params.size() == groups_[g].params.size(), name_,
+        ": loaded state dict contains a parameter group that doesn't match the size of optimizer's group (",
+        saved.param_groups[g].params.size(), " vs ", groups_[g].params.size(), ")");
   for (std::size_t g = 0; g < groups_.size(); ++g) validate(saved.param_groups[g].options);
   // Build everything first, so a failure leaves this optimizer untouched.
   std::vector<std::vector<ParamState>> states;

@@ -18,7 +18,8 @@ Options to_options(const SGDOptions& o) {
 }
 }  // namespace
 
-SGD::SGD(std::vector<Tensor> params, const SGDOptions& options) : SGD(std::vector<ParamGroup>{ParamGroup(std::move(params))}, options) {}
+SGD::SGD(std::vector<Tensor> params, const SGDOptions& options)
+    : SGD(std::vector<ParamGroup>{ParamGroup(std::move(params))}, options) {}
 
 SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& options) : Optimizer("SGD", to_options(options)) {
   KEEL_CHECK(!std::isnan(options.lr), "SGD: lr is required (PyTorch's SGD has no default learning rate)");
@@ -40,8 +41,12 @@ void SGD::validate(const Options& o) const {
 void SGD::step() {
   NoGradGuard guard;
   for_each_param("SGD", [](Tensor& p, const Tensor& g, ParamState& s, const ParamGroup& group) {
-    kernels::SgdArgs a{group.get("lr"),          group.get("momentum"),          group.get("dampening"),
-                       group.get("weight_decay"), detail::flag(group, "nesterov"), detail::flag(group, "maximize"),
+    kernels::SgdArgs a{group.get("lr"),
+                       group.get("momentum"),
+                       group.get("dampening"),
+                       group.get("weight_decay"),
+                       detail::flag(group, "nesterov"),
+                       detail::flag(group, "maximize"),
                        false};
     void* buf = nullptr;
     if (a.momentum != 0.0) {

@@ -116,7 +116,8 @@ struct OneCycleOptions {
 // (Adam, AdamW) between max_momentum and base_momentum, inversely to the lr.
 class OneCycleLR : public LRScheduler {
  public:
-  OneCycleLR(Optimizer& optimizer, double max_lr, std::int64_t total_steps, const OneCycleOptions& options = {});
+  OneCycleLR(Optimizer& optimizer, double max_lr, std::int64_t total_steps,
+             const OneCycleOptions& options = {});
   OneCycleLR(Optimizer& optimizer, std::vector<double> max_lrs, std::int64_t total_steps,
              const OneCycleOptions& options = {});
 
@@ -144,7 +145,7 @@ struct ReduceLROnPlateauOptions {
   std::string threshold_mode = "rel";  // or "abs"
   std::int64_t cooldown = 0;
   double min_lr = 0.0;
-  std::vector<double> min_lrs;  // per group; overrides min_lr when given
+  std::vector<double> min_lrs = {};  // per group; overrides min_lr when given
   double eps = 1e-8;
 };
 

@@ -108,9 +108,9 @@ void Optimizer::for_each_param(const char* op, F&& fn) {
       Tensor& p = group.params[pi];
       Tensor g = p.grad();
       if (!g.defined()) continue;
-      KEEL_CHECK(g.dtype() == p.dtype() && g.sizes() == p.sizes(), op, ": gradient of shape ", g.sizes(), " and dtype ",
-                 dtype_name(g.dtype()), " does not match its parameter of shape ", p.sizes(), " and dtype ",
-                 dtype_name(p.dtype()));
+      KEEL_CHECK(g.dtype() == p.dtype() && g.sizes() == p.sizes(), op, ": gradient of shape ", g.sizes(),
+                 " and dtype ", dtype_name(g.dtype()), " does not match its parameter of shape ", p.sizes(),
+                 " and dtype ", dtype_name(p.dtype()));
       if (!g.is_contiguous()) g = g.contiguous();
       if (p.is_contiguous()) {
         fn(p, g, states_[gi][pi], group);

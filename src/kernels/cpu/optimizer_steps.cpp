@@ -8,13 +8,13 @@
 // alpha=1-beta1) is m * beta1 + (1 - beta1) * g.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/optimizer_steps.cpp"
+#include "kernels/cpu/optimizer_steps.h"
+
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
 #include <cmath>
 #include <cstdint>
-
-#include "kernels/cpu/optimizer_steps.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace keel::kernels {
@@ -109,12 +109,18 @@ void AdamTyped(void* p, const void* g, void* m, void* v, void* vmax, std::int64_
   const bool wd = !a.decoupled && a.weight_decay != 0, decay = a.decoupled && a.decay != 1;
   const int key = (wd ? 4 : 0) | (decay ? 2 : 0) | (a.amsgrad ? 1 : 0);
   switch (key) {
-    case 0: return AdamLoop<T, false, false, false>(pp, gp, mp, vp, xp, b, e, a);
-    case 1: return AdamLoop<T, false, false, true>(pp, gp, mp, vp, xp, b, e, a);
-    case 2: return AdamLoop<T, false, true, false>(pp, gp, mp, vp, xp, b, e, a);
-    case 3: return AdamLoop<T, false, true, true>(pp, gp, mp, vp, xp, b, e, a);
-    case 4: return AdamLoop<T, true, false, false>(pp, gp, mp, vp, xp, b, e, a);
-    default: return AdamLoop<T, true, false, true>(pp, gp, mp, vp, xp, b, e, a);
+    case 0:
+      return AdamLoop<T, false, false, false>(pp, gp, mp, vp, xp, b, e, a);
+    case 1:
+      return AdamLoop<T, false, false, true>(pp, gp, mp, vp, xp, b, e, a);
+    case 2:
+      return AdamLoop<T, false, true, false>(pp, gp, mp, vp, xp, b, e, a);
+    case 3:
+      return AdamLoop<T, false, true, true>(pp, gp, mp, vp, xp, b, e, a);
+    case 4:
+      return AdamLoop<T, true, false, false>(pp, gp, mp, vp, xp, b, e, a);
+    default:
+      return AdamLoop<T, true, false, true>(pp, gp, mp, vp, xp, b, e, a);
   }
 }
 
@@ -163,19 +169,27 @@ void RmspropTyped(void* p, const void* g, void* sq, void* ga, void* buf, std::in
   T *sp = static_cast<T*>(sq), *ap = static_cast<T*>(ga), *bp = static_cast<T*>(buf);
   const int key = (a.weight_decay != 0 ? 4 : 0) | (a.centered ? 2 : 0) | (a.momentum > 0 ? 1 : 0);
   switch (key) {
-    case 0: return RmspropLoop<T, false, false, false>(pp, gp, sp, ap, bp, b, e, a);
-    case 1: return RmspropLoop<T, false, false, true>(pp, gp, sp, ap, bp, b, e, a);
-    case 2: return RmspropLoop<T, false, true, false>(pp, gp, sp, ap, bp, b, e, a);
-    case 3: return RmspropLoop<T, false, true, true>(pp, gp, sp, ap, bp, b, e, a);
-    case 4: return RmspropLoop<T, true, false, false>(pp, gp, sp, ap, bp, b, e, a);
-    case 5: return RmspropLoop<T, true, false, true>(pp, gp, sp, ap, bp, b, e, a);
-    case 6: return RmspropLoop<T, true, true, false>(pp, gp, sp, ap, bp, b, e, a);
-    default: return RmspropLoop<T, true, true, true>(pp, gp, sp, ap, bp, b, e, a);
+    case 0:
+      return RmspropLoop<T, false, false, false>(pp, gp, sp, ap, bp, b, e, a);
+    case 1:
+      return RmspropLoop<T, false, false, true>(pp, gp, sp, ap, bp, b, e, a);
+    case 2:
+      return RmspropLoop<T, false, true, false>(pp, gp, sp, ap, bp, b, e, a);
+    case 3:
+      return RmspropLoop<T, false, true, true>(pp, gp, sp, ap, bp, b, e, a);
+    case 4:
+      return RmspropLoop<T, true, false, false>(pp, gp, sp, ap, bp, b, e, a);
+    case 5:
+      return RmspropLoop<T, true, false, true>(pp, gp, sp, ap, bp, b, e, a);
+    case 6:
+      return RmspropLoop<T, true, true, false>(pp, gp, sp, ap, bp, b, e, a);
+    default:
+      return RmspropLoop<T, true, true, true>(pp, gp, sp, ap, bp, b, e, a);
   }
 }
 
-void RmspropKernel(int dt, void* p, const void* g, void* sq, void* ga, void* buf, std::int64_t b, std::int64_t e,
-                   const RmspropArgs& a) {
+void RmspropKernel(int dt, void* p, const void* g, void* sq, void* ga, void* buf, std::int64_t b,
+                   std::int64_t e, const RmspropArgs& a) {
   if (static_cast<DType>(dt) == DType::Float32) return RmspropTyped<float>(p, g, sq, ga, buf, b, e, a);
   RmspropTyped<double>(p, g, sq, ga, buf, b, e, a);
 }
@@ -183,8 +197,8 @@ void RmspropKernel(int dt, void* p, const void* g, void* sq, void* ga, void* buf
 // ---- Adagrad ------------------------------------------------------------------------------
 
 template <class T, bool kWd>
-void AdagradLoop(T* HWY_RESTRICT p, const T* HWY_RESTRICT g, T* HWY_RESTRICT sum, std::int64_t b, std::int64_t e,
-                 const AdagradArgs& a) {
+void AdagradLoop(T* HWY_RESTRICT p, const T* HWY_RESTRICT g, T* HWY_RESTRICT sum, std::int64_t b,
+                 std::int64_t e, const AdagradArgs& a) {
   const T sign = a.maximize ? T(-1) : T(1), wd = T(a.weight_decay), eps = T(a.eps), neg_clr = T(-a.clr);
   for (std::int64_t i = b; i < e; ++i) {
     T gi = sign * g[i];
@@ -203,7 +217,8 @@ void AdagradKernel(int dt, void* p, const void* g, void* sum, std::int64_t b, st
     auto* pp = static_cast<float*>(p);
     auto* gp = static_cast<const float*>(g);
     auto* sp = static_cast<float*>(sum);
-    return wd ? AdagradLoop<float, true>(pp, gp, sp, b, e, a) : AdagradLoop<float, false>(pp, gp, sp, b, e, a);
+    return wd ? AdagradLoop<float, true>(pp, gp, sp, b, e, a)
+              : AdagradLoop<float, false>(pp, gp, sp, b, e, a);
   }
   auto* pp = static_cast<double*>(p);
   auto* gp = static_cast<const double*>(g);
@@ -227,8 +242,8 @@ HWY_EXPORT(AdagradKernel);
 
 namespace {
 void check_float(DType dt, const char* op) {
-  KEEL_CHECK(dt == DType::Float32 || dt == DType::Float64, op, ": expected float32 or float64 parameters, got ",
-             dtype_name(dt));
+  KEEL_CHECK(dt == DType::Float32 || dt == DType::Float64, op,
+             ": expected float32 or float64 parameters, got ", dtype_name(dt));
 }
 }  // namespace
 
@@ -237,10 +252,12 @@ void check_float(DType dt, const char* op) {
 void sgd_step(DType dt, void* p, const void* g, void* buf, std::int64_t n, const SgdArgs& a) {
   check_float(dt, "SGD");
   auto* fn = &HWY_DYNAMIC_DISPATCH(SgdKernel);
-  parallel_for(0, n, kGrain, [&](std::int64_t b, std::int64_t e) { fn(static_cast<int>(dt), p, g, buf, b, e, a); });
+  parallel_for(0, n, kGrain,
+               [&](std::int64_t b, std::int64_t e) { fn(static_cast<int>(dt), p, g, buf, b, e, a); });
 }
 
-void adam_step(DType dt, void* p, const void* g, void* m, void* v, void* vmax, std::int64_t n, const AdamArgs& a) {
+void adam_step(DType dt, void* p, const void* g, void* m, void* v, void* vmax, std::int64_t n,
+               const AdamArgs& a) {
   check_float(dt, "Adam");
   auto* fn = &HWY_DYNAMIC_DISPATCH(AdamKernel);
   parallel_for(0, n, kGrain,
@@ -258,7 +275,8 @@ void rmsprop_step(DType dt, void* p, const void* g, void* sq, void* ga, void* bu
 void adagrad_step(DType dt, void* p, const void* g, void* sum, std::int64_t n, const AdagradArgs& a) {
   check_float(dt, "Adagrad");
   auto* fn = &HWY_DYNAMIC_DISPATCH(AdagradKernel);
-  parallel_for(0, n, kGrain, [&](std::int64_t b, std::int64_t e) { fn(static_cast<int>(dt), p, g, sum, b, e, a); });
+  parallel_for(0, n, kGrain,
+               [&](std::int64_t b, std::int64_t e) { fn(static_cast<int>(dt), p, g, sum, b, e, a); });
 }
 
 }  // namespace keel::kernels

@@ -19,10 +19,10 @@ void sgd_step(DType dt, void* param, const void* grad, void* buf, std::int64_t n
 
 struct AdamArgs {
   double beta1, beta2, eps, weight_decay;
-  double step_size;             // lr / (1 - beta1^step)
+  double step_size;              // lr / (1 - beta1^step)
   double bias_correction2_sqrt;  // sqrt(1 - beta2^step)
-  double decay;                 // AdamW: param *= decay (1 - lr * wd); 1 for Adam
-  bool decoupled;               // AdamW: no coupled weight decay on the gradient
+  double decay;                  // AdamW: param *= decay (1 - lr * wd); 1 for Adam
+  bool decoupled;                // AdamW: no coupled weight decay on the gradient
   bool amsgrad, maximize;
 };
 // max_sq may be null without amsgrad.
