@@ -74,12 +74,19 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
     ready.pop_back();
     NodeState& st = state[node.get()];
     Tensor node_grad = std::move(st.grad);
-    for (auto& hook : node->pre_hooks) {
-      Tensor replaced = hook(node_grad);
-      if (replaced.defined()) node_grad = replaced;
+    Tensors grads;
+    // A node whose every incoming gradient was undefined contributes nothing, but its
+    // inputs must still see their dependency counts drop.
+    if (node_grad.defined()) {
+      for (auto& hook : node->pre_hooks) {
+        Tensor replaced = hook(node_grad);
+        if (replaced.defined()) node_grad = replaced;
+      }
+      grads = node->apply(node_grad);
+      if (!retain_graph) node->release();
+    } else {
+      grads.resize(node->next.size());
     }
-    Tensors grads = node->apply(node_grad);
-    if (!retain_graph) node->release();
     KEEL_CHECK(grads.size() == node->next.size() || node->next.empty(), "backward: node ", node->name(),
                " returned ", grads.size(), " gradients for ", node->next.size(), " inputs");
     for (std::size_t i = 0; i < node->next.size(); ++i) {
@@ -87,11 +94,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
       if (!next) continue;
       NodeState& ns = state[next.get()];
       accumulate(ns.grad, grads[i]);
-      if (--ns.dependencies == 0) {
-        if (ns.grad.defined()) {
-          ready.push_back(next);
-        }
-      }
+      if (--ns.dependencies == 0) ready.push_back(next);
     }
   }
 }

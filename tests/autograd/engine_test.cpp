@@ -86,3 +86,13 @@ TEST(Autograd, BroadcastGradientIsReduced) {
   EXPECT_EQ(b.grad().sizes(), Dims({3}));
   EXPECT_DOUBLE_EQ(b.grad()[0].item(), 2.0);
 }
+
+TEST(Autograd, LeafReachedThroughAPathWithNoGradientStillGetsItsGradient) {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor y = x * 2.0;
+  y.fill_(1.0);  // no gradient flows through y's old history any more
+  (y * x).sum().backward();
+  ASSERT_TRUE(x.grad().defined());
+  EXPECT_DOUBLE_EQ(x.grad()[0].item(), 1.0);
+  EXPECT_DOUBLE_EQ(x.grad()[1].item(), 1.0);
+}
