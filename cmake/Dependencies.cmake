@@ -6,3 +6,5 @@ pkg_check_modules(HWY REQUIRED IMPORTED_TARGET libhwy libhwy-contrib)
 # package that works without OpenCL, so find the library directly.
 find_library(DNNL_LIBRARY NAMES dnnl REQUIRED)
 find_path(DNNL_INCLUDE_DIR NAMES dnnl.h REQUIRED)
+# zlib: the gzip-compressed IDX files of MNIST and Fashion-MNIST.
+find_package(ZLIB REQUIRED)
