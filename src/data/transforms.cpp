@@ -112,7 +112,10 @@ Tensor RandomCrop::apply(Tensor batch, Generator& gen) const {
   Dims out_shape = batch.sizes();
   out_shape[d - 2] = height_;
   out_shape[d - 1] = width_;
-  Tensor out = zeros(out_shape, batch.dtype());
+  // empty + memset, not zeros(): this runs on the loader's thread, where keel's fill would
+  // start an OpenMP team of its own for a large batch.
+  Tensor out = empty(out_shape, batch.dtype());
+  std::memset(out.raw_data(), 0, static_cast<std::size_t>(out.numel()) * out.element_size());
   const std::uint64_t first = gen.reserve(2 * static_cast<std::uint64_t>(n));
   auto run = [&](const auto* src, auto* dst) {
     for (std::int64_t s = 0; s < n; ++s) {

@@ -80,14 +80,18 @@ class GzipSource final : public ByteSource {
       uInt chunk = static_cast<uInt>(std::min<std::size_t>(n - done, std::numeric_limits<uInt>::max()));
       zs_.next_out = dst + done;
       zs_.avail_out = chunk;
+      const std::uint64_t in_before = pending_in();
       int rc = inflate(&zs_, Z_NO_FLUSH);
       done += chunk - zs_.avail_out;
+      // zlib's contract rules this out, but a loop without progress must not spin forever.
+      KEEL_CHECK(rc != Z_BUF_ERROR || zs_.avail_out < chunk || pending_in() < in_before || pending_in() == 0,
+                 "read_idx: ", source_, ": corrupt gzip data (inflate made no progress)");
       if (rc == Z_STREAM_END) {
         feed_input();
         // Another gzip member may follow (as `cat a.gz b.gz` makes); anything else is junk.
         if (pending_in() == 0) {
           finished_ = true;
-        } else if (pending_in() >= 2 && zs_.next_in[0] == 0x1f && zs_.next_in[1] == 0x8b) {
+        } else if (zs_.avail_in >= 2 && zs_.next_in[0] == 0x1f && zs_.next_in[1] == 0x8b) {
           KEEL_CHECK(inflateReset(&zs_) == Z_OK, "read_idx: ", source_, ": zlib could not restart inflating");
         } else {
           detail::fail("read_idx: ", source_, ": ", pending_in(),
