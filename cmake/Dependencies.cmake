@@ -8,3 +8,5 @@ find_library(DNNL_LIBRARY NAMES dnnl REQUIRED)
 find_path(DNNL_INCLUDE_DIR NAMES dnnl.h REQUIRED)
 # toml++ (header-only) reads run configurations.
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+# zlib: the gzip-compressed IDX files of MNIST and Fashion-MNIST.
+find_package(ZLIB REQUIRED)
