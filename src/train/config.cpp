@@ -35,6 +35,7 @@ const std::vector<KeySpec>& schema() {
       {"data.csv_label", Kind::String, std::string("label"), "name of the CSV label column"},
       {"data.val_fraction", Kind::Double, 0.1, "share of the training set held out for validation", {}, 0.0, 0.9},
       {"data.train_subset", Kind::Int, std::int64_t{0}, "train on only this many images (0 = all); small subsets overfit", {}, 0, 1e12},
+      {"data.test_subset", Kind::Int, std::int64_t{0}, "evaluate on only the first this many test images (0 = all)", {}, 0, 1e12},
       {"data.augment", Kind::Bool, false, "random crop (padding 2) and horizontal flip of training images"},
       {"model.arch", Kind::String, std::string("mlp"), "architecture", {"mlp", "cnn"}},
       {"model.hidden", Kind::Ints, std::vector<std::int64_t>{512, 256}, "hidden layer widths of the MLP"},

@@ -1,0 +1,43 @@
+#pragma once
+// The data of a configured run: the training set split into train/validation (seeded by
+// train.seed), an optional training subset, the test set, and the loaders over them. Shared
+// by `keel train`, `eval` and `inspect`, so all three see the same preprocessing.
+//
+// Fashion-MNIST images are (N, 1, 28, 28) float32, scaled to [0, 1] and then standardized with
+// the training set's mean and std (0.2860, 0.3530), as torchvision's Normalize would do them.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keel/data/dataloader.h"
+#include "keel/data/dataset.h"
+#include "keel/train/config.h"
+
+namespace keel::train {
+
+inline constexpr double kFashionMnistMean = 0.2860;
+inline constexpr double kFashionMnistStd = 0.3530;
+
+struct RunData {
+  std::shared_ptr<const data::Dataset> train;  // after data.train_subset
+  std::shared_ptr<const data::Dataset> val;    // null when data.val_fraction is 0
+  std::shared_ptr<const data::Dataset> test;   // null when the data set has none (CSV without csv_test)
+  std::int64_t in_features = 0;                // elements of one sample
+  std::int64_t classes = 0;
+  std::vector<std::string> class_names;  // Fashion-MNIST's names; "0", "1", ... otherwise
+};
+
+// Reads the configured data set (data.* keys). The decoded files are cached for the process,
+// so `keel compare` reads them once for all its variants.
+RunData load_run_data(const Config& config);
+// Only the test set (for `keel eval`), with the same preprocessing.
+RunData load_test_data(const Config& config);
+
+// The training loader: shuffled with train.seed, batch train.batch_size, augmented when
+// data.augment is set.
+std::unique_ptr<data::DataLoader> make_train_loader(const Config& config, std::shared_ptr<const data::Dataset> train);
+// An evaluation loader: in order, batch train.eval_batch_size.
+std::unique_ptr<data::DataLoader> make_eval_loader(const Config& config, std::shared_ptr<const data::Dataset> set);
+
+}  // namespace keel::train

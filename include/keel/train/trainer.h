@@ -1,0 +1,102 @@
+#pragma once
+// Trainer: one configured run of `keel train`, from data to diagnosis.
+//
+//   train::Trainer trainer(config, {.run_dir = "runs/mlp"});
+//   train::TrainResult r = trainer.run();   // r.exit_code: 0, 1 (non-finite loss) or 130 (stopped)
+//
+// The run directory receives, as training goes:
+//   config.toml                 the resolved configuration (written first: an unwritable
+//                               directory fails before any training)
+//   metrics.csv, curves.svg     rewritten after every epoch
+//   last.safetensors            the model after the latest epoch (PyTorch state_dict names)
+//   best.safetensors            the model at the best validation accuracy so far
+//   training_state.safetensors  model + optimizer + progress, for resume()
+//   summary.json                test accuracy, best epoch, verdict (at the end)
+// Every file is replaced atomically, so a crash or Ctrl-C never leaves half of one.
+//
+// Reproducibility: train.seed seeds the default generator (initialization, dropout), the
+// train/val split and the loader (order, augmentation), so two runs with one seed end with
+// identical weights. A resumed run restores the model, the optimizer, the scheduler position,
+// the default generator's offset, and the epoch and step, and ends with the same weights as a
+// run that was never interrupted.
+#include <cstdint>
+#include <cmath>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "keel/train/config.h"
+#include "keel/train/diagnosis.h"
+#include "keel/train/metrics.h"
+
+namespace keel::train {
+
+struct TrainerOptions {
+  std::string run_dir;  // empty: <run.dir>/<run.name>
+  std::ostream* out = nullptr;  // progress and results; null: std::cout
+  std::ostream* err = nullptr;  // warnings; null: std::cerr
+  // Progress display: -1 picks a bar when `out` is std::cout on a terminal, else plain lines;
+  // 0 plain lines; 1 the bar.
+  int progress = -1;
+  // Installs a SIGINT handler for the run: Ctrl-C stops after the current step (a second
+  // Ctrl-C kills the process as usual).
+  bool handle_sigint = true;
+  // Test hook: behaves as if Ctrl-C came after this many optimizer steps of this run() call
+  // (0: never).
+  std::int64_t stop_after_steps = 0;
+  bool evaluate_test = true;  // evaluate the best weights on the test set at the end
+};
+
+struct TrainResult {
+  enum class Status { Completed, Interrupted, NonFinite };
+  Status status = Status::Completed;
+  int exit_code = 0;  // 0, 130 when interrupted, 1 on a non-finite loss
+  std::string run_dir;
+  std::string message;  // why it stopped, when it did not complete
+  MetricsLog log;
+  int best_epoch = -1;  // 1-based epoch of best.safetensors
+  double best_val_acc = NAN;
+  double test_acc = NAN;
+  double test_loss = NAN;
+  bool stopped_early = false;
+  Diagnosis diagnosis;
+};
+
+class Trainer {
+ public:
+  // A fresh run (files in the run directory are replaced).
+  Trainer(Config config, TrainerOptions options = {});
+  // Continues the run in `run_dir` from its training_state.safetensors, with the config it
+  // saved (config.toml) plus `overrides` ("key=value", e.g. a larger train.epochs).
+  static Trainer resume(const std::string& run_dir, const std::vector<std::string>& overrides = {},
+                        TrainerOptions options = {});
+
+  TrainResult run();
+
+  const Config& config() const { return config_; }
+  const std::string& run_dir() const { return run_dir_; }
+
+  // Asks a running trainer (any thread, or a signal handler) to stop after its current step.
+  static void request_stop();
+
+ private:
+  Config config_;
+  TrainerOptions options_;
+  std::string run_dir_;
+  bool resuming_ = false;
+};
+
+// The run directory a config trains into: run.dir / run.name, where an empty run.name falls
+// back to `fallback_name` (the config file's stem) or "default".
+std::string default_run_dir(const Config& config, const std::string& fallback_name = "");
+
+// File names inside a run directory.
+inline constexpr const char* kConfigFile = "config.toml";
+inline constexpr const char* kMetricsFile = "metrics.csv";
+inline constexpr const char* kCurvesFile = "curves.svg";
+inline constexpr const char* kBestFile = "best.safetensors";
+inline constexpr const char* kLastFile = "last.safetensors";
+inline constexpr const char* kStateFile = "training_state.safetensors";
+inline constexpr const char* kSummaryFile = "summary.json";
+
+}  // namespace keel::train

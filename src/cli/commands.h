@@ -1,0 +1,42 @@
+#pragma once
+// The `keel` subcommands. Each returns the process exit code and throws keel::Error (or
+// another std::exception) for bad input, which main() prints as one "keel: error:" line.
+#include <string>
+#include <vector>
+
+namespace keel::cli {
+
+struct TrainArgs {
+  std::string config;  // empty: the default MLP run
+  std::vector<std::string> sets;
+  std::string resume;   // run directory to continue
+  std::string run_dir;  // overrides <run.dir>/<run.name>
+  bool help_config = false;
+};
+int run_train(TrainArgs args);
+
+struct CompareArgs {
+  std::string config;
+  std::vector<std::string> sets;
+};
+int run_compare(CompareArgs args);
+
+struct EvalArgs {
+  std::string target;  // a run directory or a checkpoint file
+  std::string config;
+  std::vector<std::string> sets;
+};
+int run_eval(const EvalArgs& args);
+
+struct InspectArgs {
+  std::string config;
+  std::vector<std::string> sets;
+  std::string run;  // a run directory: its config and best weights
+};
+int run_inspect(const InspectArgs& args);
+
+// --set collects every word after it, so `keel train --set a=1 config.toml` would take the
+// config file for an assignment: words without '=' that end in .toml become the config.
+void split_config_from_sets(std::string& config, std::vector<std::string>& sets);
+
+}  // namespace keel::cli

@@ -1,0 +1,82 @@
+// keel: trains neural networks on Fashion-MNIST (or CSV data) from a TOML configuration and
+// tells over- from underfitting. See `keel --help` and `keel <command> --help`.
+//
+// Exit codes: 0 success; 1 an error (bad input, missing data, non-finite loss); 2 a usage
+// error (unknown option, missing argument); 130 interrupted by Ctrl-C (the run can resume).
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "commands.h"
+#include "keel/core/error.h"
+#include "keel/train/config.h"
+
+namespace {
+
+constexpr const char* kSetHelp =
+    "override a config key, e.g. --set optim.lr=0.1 model.hidden=256,128 (see train --help-config)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace keel::cli;
+  CLI::App app{"keel: train neural networks on Fashion-MNIST and diagnose over- and underfitting", "keel"};
+  app.require_subcommand(1, 1);
+  app.footer("Run `keel <command> --help` for a command's options.");
+
+  TrainArgs train;
+  auto* train_cmd = app.add_subcommand(
+      "train", "Train a model (default: the MLP on Fashion-MNIST); writes runs/<name>/ with config.toml, "
+               "metrics.csv, curves.svg, best/last checkpoints and summary.json");
+  train_cmd->add_option("config", train.config, "run configuration (TOML); none: the default MLP");
+  train_cmd->add_option("--set", train.sets, kSetHelp);
+  train_cmd->add_option("--resume", train.resume, "continue the interrupted run in RUN_DIR");
+  train_cmd->add_option("--run-dir", train.run_dir, "write the run here instead of <run.dir>/<run.name>");
+  train_cmd->add_flag("--help-config", train.help_config, "list every config key with its default and exit");
+
+  CompareArgs compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "Train every [[variant]] of a config and write runs/<name>/report.html with their curves, "
+                 "a summary table and each variant's verdict");
+  compare_cmd->add_option("config", compare.config, "configuration with [[variant]] tables")->required();
+  compare_cmd->add_option("--set", compare.sets, kSetHelp + std::string(" (applied to every variant)"));
+
+  EvalArgs eval;
+  auto* eval_cmd = app.add_subcommand(
+      "eval", "Evaluate a trained model on the test set: accuracy, per-class accuracy, confusion matrix");
+  eval_cmd->add_option("target", eval.target, "a run directory (uses its best.safetensors) or a checkpoint")
+      ->required();
+  eval_cmd->add_option("--config", eval.config, "the model's configuration (required for a bare checkpoint)");
+  eval_cmd->add_option("--set", eval.sets, kSetHelp);
+
+  InspectArgs inspect;
+  auto* inspect_cmd = app.add_subcommand(
+      "inspect", "One forward/backward pass on a training batch: per-layer activation and gradient "
+                 "statistics, saturated sigmoid/tanh units, dead ReLUs (shows vanishing gradients)");
+  inspect_cmd->add_option("config", inspect.config, "run configuration (TOML); none: the default MLP");
+  inspect_cmd->add_option("--set", inspect.sets, kSetHelp);
+  inspect_cmd->add_option("--run", inspect.run, "inspect the trained model of a run directory");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "keel: error: " << e.what() << "\nRun `keel --help` (or `keel <command> --help`) for usage.\n";
+    return 2;
+  }
+
+  try {
+    if (*train_cmd) return run_train(train);
+    if (*compare_cmd) return run_compare(compare);
+    if (*eval_cmd) return run_eval(eval);
+    if (*inspect_cmd) return run_inspect(inspect);
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "keel: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 2;
+}

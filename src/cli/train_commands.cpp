@@ -1,0 +1,170 @@
+// `keel train` and `keel compare`.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "commands.h"
+#include "keel/core/error.h"
+#include "keel/io/safetensors.h"
+#include "keel/train/atomic_write.h"
+#include "keel/train/report.h"
+#include "keel/train/trainer.h"
+
+namespace keel::cli {
+
+namespace fs = std::filesystem;
+
+void split_config_from_sets(std::string& config, std::vector<std::string>& sets) {
+  std::vector<std::string> kept;
+  for (auto& s : sets) {
+    if (config.empty() && s.find('=') == std::string::npos && fs::path(s).extension() == ".toml") {
+      config = s;
+    } else {
+      kept.push_back(s);
+    }
+  }
+  sets = std::move(kept);
+}
+
+namespace {
+
+train::Config load_config(const std::string& path, const std::vector<std::string>& sets) {
+  train::Config c = path.empty() ? train::Config() : train::Config::from_toml_file(path);
+  for (const auto& s : sets) c.set(s);
+  return c;
+}
+
+std::string stem(const std::string& path) { return path.empty() ? "" : fs::path(path).stem().string(); }
+
+// Fraction of the Linear/Conv weights (tensors named "*.weight" with 2 or more dims) with
+// |w| < 1e-3 in a checkpoint: what an L1 penalty drives towards zero.
+double near_zero_share(const std::string& checkpoint) {
+  auto contents = io::load_safetensors(checkpoint);
+  std::int64_t total = 0, small = 0;
+  for (const auto& [name, t] : contents.tensors) {
+    if (t.dim() < 2 || name.size() < 7 || name.compare(name.size() - 7, 7, ".weight") != 0) continue;
+    total += t.numel();
+    small += static_cast<std::int64_t>(t.abs().lt(1e-3).sum().item());
+  }
+  return total ? static_cast<double>(small) / static_cast<double>(total) : NAN;
+}
+
+std::string pct(double v) {
+  if (std::isnan(v)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f%%", v * 100);
+  return buf;
+}
+
+}  // namespace
+
+int run_train(TrainArgs args) {
+  if (args.help_config) {
+    std::cout << "Config keys (TOML sections [run], [data], [model], [optim], [reg], [train]; or --set "
+                 "key=value):\n"
+              << train::Config::describe();
+    return 0;
+  }
+  split_config_from_sets(args.config, args.sets);
+  train::TrainerOptions options;
+  options.run_dir = args.run_dir;
+  if (!args.resume.empty()) {
+    KEEL_CHECK(args.config.empty(), "--resume continues with the configuration saved in ", args.resume,
+               "/config.toml; drop the CONFIG argument (use --set to change a key such as train.epochs)");
+    KEEL_CHECK(args.run_dir.empty() || fs::path(args.run_dir) == fs::path(args.resume),
+               "--resume RUN_DIR and --run-dir name different directories");
+    train::Trainer trainer = train::Trainer::resume(args.resume, args.sets, options);
+    auto r = trainer.run();
+    if (r.status != train::TrainResult::Status::Completed)
+      std::cerr << (r.status == train::TrainResult::Status::NonFinite ? "keel: error: " : "keel: ") << r.message
+                << "\n";
+    return r.exit_code;
+  }
+  train::Config config = load_config(args.config, args.sets);
+  if (!config.variants().empty())
+    std::cerr << "keel: note: " << args.config << " has [[variant]] tables, which `keel train` ignores; "
+              << "`keel compare " << args.config << "` trains them\n";
+  if (options.run_dir.empty()) options.run_dir = train::default_run_dir(config, stem(args.config));
+  train::Trainer trainer(config, options);
+  auto r = trainer.run();
+  if (r.status != train::TrainResult::Status::Completed)
+    std::cerr << (r.status == train::TrainResult::Status::NonFinite ? "keel: error: " : "keel: ") << r.message
+              << "\n";
+  else
+    std::cout << "run directory: " << r.run_dir << "\n";
+  return r.exit_code;
+}
+
+int run_compare(CompareArgs args) {
+  train::Config base = load_config(args.config, args.sets);
+  const auto& variants = base.variants();
+  KEEL_CHECK(!variants.empty(), args.config,
+             ": no [[variant]] tables; `keel compare` trains each variant (see configs/compare_*.toml)");
+  const fs::path root = train::default_run_dir(base, stem(args.config));
+  try {
+    fs::create_directories(root);
+  } catch (const fs::filesystem_error& e) {
+    detail::fail("cannot create the run directory '", root.string(), "': ", e.code().message());
+  }
+  // Every variant's overrides are applied (and checked) before the first one trains.
+  std::vector<train::Config> configs;
+  for (const auto& v : variants) {
+    train::Config c = base;
+    for (const auto& [key, value] : v.overrides) c.set_value(key, value, args.config + ": variant '" + v.name + "'");
+    configs.push_back(std::move(c));
+  }
+
+  std::vector<train::VariantResult> results;
+  std::vector<double> test_accs;
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    const auto& v = variants[i];
+    std::string description;
+    for (const auto& [key, value] : v.overrides) description += (description.empty() ? "" : ", ") + key + "=" + value;
+    std::cout << "\n== variant " << i + 1 << "/" << variants.size() << ": " << v.name
+              << (description.empty() ? "" : " (" + description + ")") << "\n";
+    train::TrainerOptions options;
+    options.run_dir = (root / v.name).string();
+    train::Trainer trainer(configs[i], options);
+    auto r = trainer.run();
+    if (r.status == train::TrainResult::Status::Interrupted) {
+      std::cerr << "keel: " << r.message << "\n";
+      return r.exit_code;
+    }
+    train::VariantResult vr;
+    vr.name = v.name;
+    vr.log = r.log;
+    vr.description = description.empty() ? "base configuration" : description;
+    if (r.status == train::TrainResult::Status::NonFinite) {
+      std::cerr << "keel: warning: variant " << v.name << ": " << r.message << "\n";
+      train::Diagnosis d;
+      d.summary = "diverged: " + r.message;
+      vr.diagnosis = d;
+    } else {
+      vr.diagnosis = r.diagnosis;
+    }
+    const fs::path best = root / v.name / train::kBestFile;
+    if (fs::exists(best)) vr.near_zero_weight_share = near_zero_share(best.string());
+    results.push_back(std::move(vr));
+    test_accs.push_back(r.test_acc);
+  }
+
+  const fs::path report = root / "report.html";
+  train::write_text_file_atomic(report, train::compare_report_html(root.filename().string(), results));
+
+  std::printf("\n%-14s %9s %5s %9s %9s %8s %9s %9s  %s\n", "variant", "best val", "epoch", "final trn", "final val",
+              "gap", "near-0 w", "test acc", "verdict");
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& vr = results[i];
+    const train::RunSummary s = train::summarize(vr.log);
+    std::printf("%-14s %9s %5d %9s %9s %8s %9s %9s  %s\n", vr.name.c_str(), pct(s.best_val_acc).c_str(),
+                s.best_val_acc_epoch, pct(s.final_train_acc).c_str(), pct(s.final_val_acc).c_str(),
+                pct(s.final_acc_gap).c_str(),
+                vr.near_zero_weight_share ? pct(*vr.near_zero_weight_share).c_str() : "-", pct(test_accs[i]).c_str(),
+                vr.diagnosis ? train::to_string(vr.diagnosis->verdict) : "-");
+  }
+  std::printf("\nreport: %s\n", report.string().c_str());
+  return 0;
+}
+
+}  // namespace keel::cli

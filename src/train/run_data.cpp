@@ -1,0 +1,137 @@
+#include "keel/train/run_data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <numeric>
+
+#include "keel/autograd/grad_mode.h"
+#include "keel/core/error.h"
+#include "keel/data/csv.h"
+#include "keel/data/mnist.h"
+#include "keel/data/transforms.h"
+
+namespace keel::train {
+
+namespace {
+
+// Decoded and standardized data sets by (kind, path): decoding 60,000 gzipped images takes a
+// noticeable fraction of a second, and `keel compare` would otherwise repeat it per variant.
+std::shared_ptr<data::TensorDataset> cached(const std::string& key,
+                                            const std::function<std::shared_ptr<data::TensorDataset>()>& make) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<data::TensorDataset>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  auto set = make();
+  cache.emplace(key, set);
+  return set;
+}
+
+std::shared_ptr<data::TensorDataset> fashion(bool train, const std::string& dir) {
+  return cached(std::string(train ? "fmnist-train:" : "fmnist-test:") + dir, [&] {
+    data::ImageSet set = data::load_fashion_mnist(train, dir);
+    NoGradGuard no_grad;
+    set.images.sub_(kFashionMnistMean).div_(kFashionMnistStd);
+    return std::make_shared<data::TensorDataset>(set.images, set.labels);
+  });
+}
+
+std::shared_ptr<data::TensorDataset> csv(const Config& c, const std::string& path, const char* key) {
+  KEEL_CHECK(!path.empty(), "data.dataset = csv needs ", key, " (the path of a CSV file)");
+  return cached("csv:" + c.get_string("data.csv_label") + ":" + path, [&] {
+    io::CsvOptions options;
+    if (!c.get_string("data.csv_label").empty()) options.label_name = c.get_string("data.csv_label");
+    return data::load_csv(path, options);
+  });
+}
+
+std::shared_ptr<const data::Dataset> first(std::shared_ptr<const data::Dataset> set, std::int64_t n) {
+  if (n <= 0 || n >= set->size()) return set;
+  std::vector<std::int64_t> idx(static_cast<std::size_t>(n));
+  std::iota(idx.begin(), idx.end(), 0);
+  return std::make_shared<data::Subset>(std::move(set), std::move(idx));
+}
+
+void describe_samples(const data::TensorDataset& set, RunData& out) {
+  out.in_features = set.data().numel() / std::max<std::int64_t>(set.data().size(0), 1);
+}
+
+void fill_classes(const Config& c, std::int64_t classes, RunData& out) {
+  out.classes = classes;
+  out.class_names.clear();
+  if (c.get_string("data.dataset") == "fashion-mnist") {
+    for (const char* n : data::kFashionMnistClasses) out.class_names.emplace_back(n);
+  } else {
+    for (std::int64_t i = 0; i < classes; ++i) out.class_names.push_back(std::to_string(i));
+  }
+}
+
+std::int64_t class_count(const data::TensorDataset& set) {
+  KEEL_CHECK(set.size() > 0, "the data set is empty");
+  return static_cast<std::int64_t>(set.targets().max().item()) + 1;
+}
+
+}  // namespace
+
+RunData load_run_data(const Config& c) {
+  RunData out;
+  std::shared_ptr<data::TensorDataset> full, test;
+  if (c.get_string("data.dataset") == "fashion-mnist") {
+    full = fashion(true, c.get_string("data.dir"));
+    test = fashion(false, c.get_string("data.dir"));
+  } else {
+    full = csv(c, c.get_string("data.csv_train"), "data.csv_train");
+    if (!c.get_string("data.csv_test").empty()) test = csv(c, c.get_string("data.csv_test"), "data.csv_test");
+  }
+  describe_samples(*full, out);
+  fill_classes(c, c.get_string("data.dataset") == "fashion-mnist" ? 10 : class_count(*full), out);
+
+  const std::int64_t n = full->size();
+  const auto n_val = static_cast<std::int64_t>(std::llround(static_cast<double>(n) * c.get_double("data.val_fraction")));
+  KEEL_CHECK(n - n_val > 0, "data.val_fraction = ", c.get_double("data.val_fraction"), " leaves no training samples");
+  const auto seed = static_cast<std::uint64_t>(c.get_int("train.seed"));
+  auto parts = data::random_split(full, {n - n_val, n_val}, seed);
+  out.train = first(parts[0], c.get_int("data.train_subset"));
+  if (n_val > 0) out.val = parts[1];
+  if (test) out.test = first(test, c.get_int("data.test_subset"));
+  return out;
+}
+
+RunData load_test_data(const Config& c) {
+  RunData out;
+  std::shared_ptr<data::TensorDataset> test;
+  if (c.get_string("data.dataset") == "fashion-mnist") {
+    test = fashion(false, c.get_string("data.dir"));
+  } else {
+    test = csv(c, c.get_string("data.csv_test"), "data.csv_test");
+  }
+  describe_samples(*test, out);
+  fill_classes(c, c.get_string("data.dataset") == "fashion-mnist" ? 10 : class_count(*test), out);
+  out.test = first(test, c.get_int("data.test_subset"));
+  return out;
+}
+
+std::unique_ptr<data::DataLoader> make_train_loader(const Config& c, std::shared_ptr<const data::Dataset> train) {
+  data::DataLoaderOptions o;
+  o.batch_size = c.get_int("train.batch_size");
+  o.shuffle = true;
+  o.seed = static_cast<std::uint64_t>(c.get_int("train.seed"));
+  if (c.get_bool("data.augment")) {
+    KEEL_CHECK(c.get_string("data.dataset") == "fashion-mnist", "data.augment needs image data (fashion-mnist)");
+    o.transform = std::make_shared<data::Compose>(std::vector<std::shared_ptr<const data::Transform>>{
+        std::make_shared<data::RandomCrop>(28, 2), std::make_shared<data::RandomHorizontalFlip>()});
+  }
+  return std::make_unique<data::DataLoader>(std::move(train), o);
+}
+
+std::unique_ptr<data::DataLoader> make_eval_loader(const Config& c, std::shared_ptr<const data::Dataset> set) {
+  data::DataLoaderOptions o;
+  o.batch_size = c.get_int("train.eval_batch_size");
+  return std::make_unique<data::DataLoader>(std::move(set), o);
+}
+
+}  // namespace keel::train
