@@ -18,7 +18,13 @@ using detail::percent;
 using detail::value3;
 
 // "+28.5%" / "-64.0%": a relative change.
-std::string signed_percent(double rel) { return (rel >= 0 ? "+" : "") + detail::fixed(rel * 100.0, 1) + "%"; }
+// Appends rather than prepends: GCC 12 flags "literal" + std::string&& with a false -Wrestrict.
+std::string signed_percent(double rel) {
+  std::string out = rel >= 0 ? "+" : "";
+  out += detail::fixed(rel * 100.0, 1);
+  out += '%';
+  return out;
+}
 std::string points(double fraction) { return detail::fixed(fraction * 100.0, 1) + " points"; }
 std::string epoch_str(int e) { return "epoch " + std::to_string(e); }
 

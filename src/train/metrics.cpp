@@ -42,8 +42,10 @@ double* field_ptr(EpochMetrics& m, int i) {
 
 // Shows a field as found, shortened, for error messages.
 std::string quoted(std::string_view s) {
-  if (s.size() > 32) return "'" + std::string(s.substr(0, 32)) + "...'";
-  return "'" + std::string(s) + "'";
+  std::string out = "'";  // appended, not prepended: GCC 12 has a false -Wrestrict on "'" + string
+  out += s.size() > 32 ? s.substr(0, 32) : s;
+  out += s.size() > 32 ? "...'" : "'";
+  return out;
 }
 
 // std::from_chars spells infinity "inf"; it also accepts "infinity" and "nan(...)", which is fine.
