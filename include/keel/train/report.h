@@ -1,0 +1,24 @@
+#pragma once
+// The `keel compare` report: one self-contained HTML page (inline CSS and SVG, no scripts, no
+// external resources) with every variant's learning curves, a summary table and each
+// variant's verdict with its evidence.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keel/train/diagnosis.h"
+#include "keel/train/metrics.h"
+
+namespace keel::train {
+
+struct VariantResult {
+  std::string name;
+  MetricsLog log;
+  std::string description;                       // e.g. "L1, lambda = 1e-4"; optional
+  std::optional<double> near_zero_weight_share;  // fraction of weights ~0 (L1 runs)
+  std::optional<Diagnosis> diagnosis;            // diagnose(log) with defaults when absent
+};
+
+std::string compare_report_html(const std::string& title, const std::vector<VariantResult>& variants);
+
+}  // namespace keel::train
