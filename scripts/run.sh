@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The main job: installs what it needs, builds keel, and trains a small model.
-# (Until the `keel` CLI lands, this is the examples/train_mlp program.)
+# The main job: installs what it needs (build dependencies and Debian's Fashion-MNIST),
+# builds the `keel` program and trains the default MLP on Fashion-MNIST.
+# Extra arguments go to `keel train`, e.g. `bash scripts/run.sh configs/cnn.toml`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install_deps.sh
+bash scripts/install_deps.sh dataset-fashion-mnist
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/build/.ccache}"
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target train_mlp
-./build/release/examples/train_mlp "$@"
+cmake --build --preset release -j "$(nproc)" --target keel_cli
+./build/release/src/cli/keel train "$@"

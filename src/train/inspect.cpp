@@ -22,7 +22,7 @@ std::string fmt(double v, const char* f = "%.3g") {
 
 std::string shape_text(const Dims& d) {
   std::string s = "(";
-  for (std::size_t i = 0; i < d.size(); ++i) s += (i ? ", " : "") + std::to_string(d[i]);
+  for (int i = 0; i < static_cast<int>(d.size()); ++i) s += (i ? ", " : "") + std::to_string(d[i]);
   return s + ")";
 }
 
