@@ -6,3 +6,5 @@ pkg_check_modules(HWY REQUIRED IMPORTED_TARGET libhwy libhwy-contrib)
 # package that works without OpenCL, so find the library directly.
 find_library(DNNL_LIBRARY NAMES dnnl REQUIRED)
 find_path(DNNL_INCLUDE_DIR NAMES dnnl.h REQUIRED)
+# JSON headers of safetensors checkpoints (header-only; used privately by the library).
+find_package(nlohmann_json 3.10 REQUIRED)
