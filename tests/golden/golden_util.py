@@ -32,13 +32,14 @@ def encode(t):
             "data": [_num(v) for v in t.reshape(-1).tolist()]}
 
 
-def case(name, op, fn, inputs, args=None, grad=True, seed=0, atol=None, rtol=None):
-    """inputs: list of tensors; floating ones get requires_grad when grad is True."""
+def case(name, op, fn, inputs, args=None, grad=True, seed=0, atol=None, rtol=None, no_grad=()):
+    """inputs: list of tensors; floating ones get requires_grad when grad is True, except the
+    indices listed in no_grad (inputs PyTorch does not differentiate, such as class weights)."""
     torch.manual_seed(seed + 1000)
     ins = []
-    for t in inputs:
+    for k, t in enumerate(inputs):
         t = t.detach().clone()
-        if grad and t.is_floating_point():
+        if grad and t.is_floating_point() and k not in no_grad:
             t.requires_grad_(True)
         ins.append(t)
     out = fn(*ins)

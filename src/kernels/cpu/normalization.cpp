@@ -1,0 +1,675 @@
+// Batch, layer and group (instance) normalization, forward and analytic backward. This file is
+// compiled once per SIMD target by Highway (foreach_target), so the plain loops below are
+// auto-vectorized for AVX-512, AVX2 and the baseline; reductions use `omp simd reduction`,
+// which lets the compiler reassociate a sum into vector lanes without -ffast-math.
+//
+// Memory traffic is what these kernels are about. Each works on blocks that stay in cache
+// between its passes: a (sample, group) block or a row for group and layer norm, a whole
+// channel (N strided runs of S) for batch norm, so the second pass over a block (normalize,
+// or grad_input) reads it from cache, not memory. When the channel has no spatial extent
+// (BatchNorm1d on (N, C)), channels are columns: statistics come from a sweep over rows into
+// per-column sums, vectorized across columns, in per-thread partial buffers.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/cpu/normalization.cpp"
+// clang-format off
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+// clang-format on
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "keel/tensor/dtype.h"
+#include "kernels/cpu/parallel.h"
+
+#ifndef KEEL_KERNELS_NORMALIZATION_ARGS_
+#define KEEL_KERNELS_NORMALIZATION_ARGS_
+namespace keel::kernels::norm_detail {
+// Raw pointers and sizes handed from the dispatcher to the per-target code.
+struct Args {
+  const void* x = nullptr;
+  const void* g = nullptr;  // gradient of the output (backward)
+  void* y = nullptr;        // output, or grad_input in backward (may be null)
+  const void* w = nullptr;  // may be null: 1
+  const void* b = nullptr;  // may be null: 0
+  void* dw = nullptr;       // may be null
+  void* db = nullptr;       // may be null
+  double* mean = nullptr;
+  double* rstd = nullptr;
+  double* var = nullptr;  // may be null
+  std::int64_t n = 0, c = 0, s = 0, groups = 1;
+  double eps = 0;
+  bool train = true;
+};
+}  // namespace keel::kernels::norm_detail
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace keel::kernels {
+namespace HWY_NAMESPACE {
+
+using norm_detail::Args;
+using I64 = std::int64_t;
+
+// s += sum(x - k), q += sum((x - k)^2). Shifting by a sample k of the data keeps the one-pass
+// variance q/n - (s/n)^2 free of cancellation when the mean is large against the spread.
+template <class T>
+inline void Moments(const T* HWY_RESTRICT x, I64 n, double k, double& s, double& q) {
+  double a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+  for (I64 i = 0; i < n; ++i) {
+    double d = static_cast<double>(x[i]) - k;
+    a += d;
+    b += d * d;
+  }
+  s += a;
+  q += b;
+}
+
+// sg += sum(g), sgx += sum(g * (x - mean)).
+template <class T>
+inline void GradMoments(const T* HWY_RESTRICT g, const T* HWY_RESTRICT x, I64 n, double mean, double& sg,
+                        double& sgx) {
+  double a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+  for (I64 i = 0; i < n; ++i) {
+    double gi = static_cast<double>(g[i]);
+    a += gi;
+    b += gi * (static_cast<double>(x[i]) - mean);
+  }
+  sg += a;
+  sgx += b;
+}
+
+// sg += sum(g * w), sgx += sum(g * w * (x - mean)).
+template <class T>
+inline void WeightedGradMoments(const T* HWY_RESTRICT g, const T* HWY_RESTRICT w, const T* HWY_RESTRICT x,
+                                I64 n, double mean, double& sg, double& sgx) {
+  double a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+  for (I64 i = 0; i < n; ++i) {
+    double gw = static_cast<double>(g[i]) * static_cast<double>(w[i]);
+    a += gw;
+    b += gw * (static_cast<double>(x[i]) - mean);
+  }
+  sg += a;
+  sgx += b;
+}
+
+// y = x * a + b over a run.
+template <class T>
+inline void Affine(const T* HWY_RESTRICT x, T* HWY_RESTRICT y, I64 n, T a, T b) {
+  for (I64 i = 0; i < n; ++i) y[i] = x[i] * a + b;
+}
+
+// dx = g * c1 + x * c2 + c3 over a run.
+template <class T>
+inline void GradAffine(const T* HWY_RESTRICT g, const T* HWY_RESTRICT x, T* HWY_RESTRICT dx, I64 n, T c1,
+                       T c2, T c3) {
+  for (I64 i = 0; i < n; ++i) dx[i] = g[i] * c1 + x[i] * c2 + c3;
+}
+
+// Splits [0, total) into `parts` nearly equal ranges: the bounds of part k.
+inline I64 PartBegin(I64 total, I64 parts, I64 k) { return total * k / parts; }
+
+// How many pieces to cut a sweep over `rows` rows of `row_elems` elements into: one per thread
+// when the work is large enough, each at least a grain.
+inline I64 SweepParts(I64 rows, I64 row_elems) {
+  I64 by_work = std::max<I64>(1, rows * row_elems / kGrain);
+  return std::max<I64>(1, std::min<I64>({rows, by_work, static_cast<I64>(omp_get_max_threads())}));
+}
+
+inline I64 RowGrain(I64 elems_per_row) { return std::max<I64>(1, kGrain / std::max<I64>(1, elems_per_row)); }
+
+// Whether batch norm works channel by channel (each channel's N runs stay in cache between
+// passes) rather than sweeping rows into per-channel partial sums.
+inline bool ChannelParallel(I64 c, I64 s) { return s > 1 && c >= omp_get_max_threads(); }
+
+// ---- batch norm ----------------------------------------------------------------------------
+
+// Per-channel scale and shift from statistics and affine params: y = x * a + b.
+template <class T>
+void ChannelScaleShift(const Args& p, std::vector<T>& a, std::vector<T>& b) {
+  const T* w = static_cast<const T*>(p.w);
+  const T* bias = static_cast<const T*>(p.b);
+  a.resize(p.c);
+  b.resize(p.c);
+  for (I64 c = 0; c < p.c; ++c) {
+    double sc = p.rstd[c] * (w ? static_cast<double>(w[c]) : 1.0);
+    a[c] = static_cast<T>(sc);
+    b[c] = static_cast<T>((bias ? static_cast<double>(bias[c]) : 0.0) - p.mean[c] * sc);
+  }
+}
+
+// y = x * a[c] + b[c] for every element of channel c.
+template <class T>
+void ApplyChannels(const T* HWY_RESTRICT x, T* HWY_RESTRICT y, I64 n, I64 c, I64 s, const T* HWY_RESTRICT a,
+                   const T* HWY_RESTRICT b) {
+  if (s == 1) {
+    parallel_for(0, n, RowGrain(c), [&](I64 r0, I64 r1) {
+      for (I64 r = r0; r < r1; ++r) {
+        const T* HWY_RESTRICT xr = x + r * c;
+        T* HWY_RESTRICT yr = y + r * c;
+        for (I64 j = 0; j < c; ++j) yr[j] = xr[j] * a[j] + b[j];
+      }
+    });
+    return;
+  }
+  parallel_for(0, n * c, RowGrain(s), [&](I64 i0, I64 i1) {
+    for (I64 i = i0; i < i1; ++i) Affine(x + i * s, y + i * s, s, a[i % c], b[i % c]);
+  });
+}
+
+template <class T>
+void FinishStats(const Args& p, I64 ch, double k, double s, double q) {
+  const double cnt = static_cast<double>(p.n * p.s);
+  double m1 = s / cnt;
+  double var = std::max(q / cnt - m1 * m1, 0.0);
+  p.mean[ch] = k + m1;
+  p.rstd[ch] = 1.0 / std::sqrt(var + p.eps);
+  if (p.var) p.var[ch] = var;
+}
+
+template <class T>
+void BatchNormTrainForwardT(const Args& p) {
+  const T* x = static_cast<const T*>(p.x);
+  T* y = static_cast<T*>(p.y);
+  const I64 N = p.n, C = p.c, S = p.s;
+  const T* w = static_cast<const T*>(p.w);
+  const T* bias = static_cast<const T*>(p.b);
+  if (ChannelParallel(C, S)) {
+    // One channel at a time: statistics, then normalize while the channel is still in cache.
+    parallel_for(0, C, RowGrain(N * S), [&](I64 c0, I64 c1) {
+      for (I64 c = c0; c < c1; ++c) {
+        double k = static_cast<double>(x[c * S]), s = 0, q = 0;
+        for (I64 n = 0; n < N; ++n) Moments(x + (n * C + c) * S, S, k, s, q);
+        FinishStats<T>(p, c, k, s, q);
+        double sc = p.rstd[c] * (w ? static_cast<double>(w[c]) : 1.0);
+        T a = static_cast<T>(sc);
+        T b = static_cast<T>((bias ? static_cast<double>(bias[c]) : 0.0) - p.mean[c] * sc);
+        for (I64 n = 0; n < N; ++n) Affine(x + (n * C + c) * S, y + (n * C + c) * S, S, a, b);
+      }
+    });
+    return;
+  }
+  // Sweep rows into per-part, per-channel sums shifted by the first row's values.
+  const I64 parts = SweepParts(N, C * S);
+  std::vector<double> shift(C), part(static_cast<std::size_t>(parts * 2 * C), 0.0);
+  for (I64 c = 0; c < C; ++c) shift[c] = static_cast<double>(x[c * S]);
+  parallel_for(0, parts, 1, [&](I64 k0, I64 k1) {
+    for (I64 k = k0; k < k1; ++k) {
+      double* HWY_RESTRICT ps = part.data() + k * 2 * C;
+      double* HWY_RESTRICT pq = ps + C;
+      const double* HWY_RESTRICT sh = shift.data();
+      for (I64 r = PartBegin(N, parts, k); r < PartBegin(N, parts, k + 1); ++r) {
+        const T* HWY_RESTRICT xr = x + r * C * S;
+        if (S == 1) {
+          for (I64 j = 0; j < C; ++j) {
+            double d = static_cast<double>(xr[j]) - sh[j];
+            ps[j] += d;
+            pq[j] += d * d;
+          }
+        } else {
+          for (I64 j = 0; j < C; ++j) Moments(xr + j * S, S, sh[j], ps[j], pq[j]);
+        }
+      }
+    }
+  });
+  for (I64 c = 0; c < C; ++c) {
+    double s = 0, q = 0;
+    for (I64 k = 0; k < parts; ++k) {
+      s += part[k * 2 * C + c];
+      q += part[k * 2 * C + C + c];
+    }
+    FinishStats<T>(p, c, shift[c], s, q);
+  }
+  std::vector<T> a, b;
+  ChannelScaleShift<T>(p, a, b);
+  ApplyChannels(x, y, N, C, S, a.data(), b.data());
+}
+
+template <class T>
+void BatchNormApplyT(const Args& p) {
+  std::vector<T> a, b;
+  ChannelScaleShift<T>(p, a, b);
+  ApplyChannels(static_cast<const T*>(p.x), static_cast<T*>(p.y), p.n, p.c, p.s, a.data(), b.data());
+}
+
+// dx coefficients for channel c from its gradient sums: dx = g * c1 + x * c2 + c3.
+struct GradCoef {
+  double c1, c2, c3;
+};
+inline GradCoef BatchNormCoef(const Args& p, double w, I64 c, double sg, double sgx) {
+  const double cnt = static_cast<double>(p.n * p.s);
+  const double r = p.rstd[c];
+  GradCoef k{w * r, 0.0, 0.0};
+  if (p.train) {
+    // dx = w r (g - sum(g)/M - xhat sum(g xhat)/M), xhat = (x - mean) r.
+    k.c2 = -w * r * r * r * sgx / cnt;
+    k.c3 = -k.c1 * sg / cnt - k.c2 * p.mean[c];
+  }
+  return k;
+}
+
+template <class T>
+void BatchNormBackwardT(const Args& p) {
+  const T* x = static_cast<const T*>(p.x);
+  const T* g = static_cast<const T*>(p.g);
+  T* dx = static_cast<T*>(p.y);
+  const T* w = static_cast<const T*>(p.w);
+  T* dw = static_cast<T*>(p.dw);
+  T* db = static_cast<T*>(p.db);
+  const I64 N = p.n, C = p.c, S = p.s;
+  auto finish = [&](I64 c, double sg, double sgx) -> GradCoef {
+    if (dw) dw[c] = static_cast<T>(sgx * p.rstd[c]);
+    if (db) db[c] = static_cast<T>(sg);
+    return BatchNormCoef(p, w ? static_cast<double>(w[c]) : 1.0, c, sg, sgx);
+  };
+  if (ChannelParallel(C, S)) {
+    parallel_for(0, C, RowGrain(N * S), [&](I64 c0, I64 c1) {
+      for (I64 c = c0; c < c1; ++c) {
+        double sg = 0, sgx = 0;
+        for (I64 n = 0; n < N; ++n)
+          GradMoments(g + (n * C + c) * S, x + (n * C + c) * S, S, p.mean[c], sg, sgx);
+        GradCoef k = finish(c, sg, sgx);
+        if (!dx) continue;
+        for (I64 n = 0; n < N; ++n) {
+          I64 o = (n * C + c) * S;
+          GradAffine(g + o, x + o, dx + o, S, static_cast<T>(k.c1), static_cast<T>(k.c2),
+                     static_cast<T>(k.c3));
+        }
+      }
+    });
+    return;
+  }
+  const I64 parts = SweepParts(N, C * S);
+  std::vector<double> part(static_cast<std::size_t>(parts * 2 * C), 0.0);
+  parallel_for(0, parts, 1, [&](I64 k0, I64 k1) {
+    for (I64 k = k0; k < k1; ++k) {
+      double* HWY_RESTRICT psg = part.data() + k * 2 * C;
+      double* HWY_RESTRICT psgx = psg + C;
+      const double* HWY_RESTRICT mean = p.mean;
+      for (I64 r = PartBegin(N, parts, k); r < PartBegin(N, parts, k + 1); ++r) {
+        const T* HWY_RESTRICT xr = x + r * C * S;
+        const T* HWY_RESTRICT gr = g + r * C * S;
+        if (S == 1) {
+          for (I64 j = 0; j < C; ++j) {
+            double gj = static_cast<double>(gr[j]);
+            psg[j] += gj;
+            psgx[j] += gj * (static_cast<double>(xr[j]) - mean[j]);
+          }
+        } else {
+          for (I64 j = 0; j < C; ++j) GradMoments(gr + j * S, xr + j * S, S, mean[j], psg[j], psgx[j]);
+        }
+      }
+    }
+  });
+  std::vector<T> c1(C), c2(C), c3(C);
+  for (I64 c = 0; c < C; ++c) {
+    double sg = 0, sgx = 0;
+    for (I64 k = 0; k < parts; ++k) {
+      sg += part[k * 2 * C + c];
+      sgx += part[k * 2 * C + C + c];
+    }
+    GradCoef k = finish(c, sg, sgx);
+    c1[c] = static_cast<T>(k.c1);
+    c2[c] = static_cast<T>(k.c2);
+    c3[c] = static_cast<T>(k.c3);
+  }
+  if (!dx) return;
+  if (S == 1) {
+    parallel_for(0, N, RowGrain(C), [&](I64 r0, I64 r1) {
+      const T* HWY_RESTRICT a1 = c1.data();
+      const T* HWY_RESTRICT a2 = c2.data();
+      const T* HWY_RESTRICT a3 = c3.data();
+      for (I64 r = r0; r < r1; ++r) {
+        const T* HWY_RESTRICT gr = g + r * C;
+        const T* HWY_RESTRICT xr = x + r * C;
+        T* HWY_RESTRICT dr = dx + r * C;
+        for (I64 j = 0; j < C; ++j) dr[j] = gr[j] * a1[j] + xr[j] * a2[j] + a3[j];
+      }
+    });
+  } else {
+    parallel_for(0, N * C, RowGrain(S), [&](I64 i0, I64 i1) {
+      for (I64 i = i0; i < i1; ++i)
+        GradAffine(g + i * S, x + i * S, dx + i * S, S, c1[i % C], c2[i % C], c3[i % C]);
+    });
+  }
+}
+
+// ---- layer norm ----------------------------------------------------------------------------
+
+template <class T, bool kW, bool kB>
+void LayerNormRows(const Args& p) {
+  const T* x = static_cast<const T*>(p.x);
+  T* y = static_cast<T*>(p.y);
+  const T* HWY_RESTRICT w = static_cast<const T*>(p.w);
+  const T* HWY_RESTRICT b = static_cast<const T*>(p.b);
+  const I64 M = p.s;
+  parallel_for(0, p.n, RowGrain(M), [&](I64 r0, I64 r1) {
+    for (I64 r = r0; r < r1; ++r) {
+      const T* HWY_RESTRICT xr = x + r * M;
+      T* HWY_RESTRICT yr = y + r * M;
+      double k = static_cast<double>(xr[0]), s = 0, q = 0;
+      Moments(xr, M, k, s, q);
+      double m1 = s / static_cast<double>(M);
+      double var = std::max(q / static_cast<double>(M) - m1 * m1, 0.0);
+      double mean = k + m1, rstd = 1.0 / std::sqrt(var + p.eps);
+      p.mean[r] = mean;
+      p.rstd[r] = rstd;
+      const T a = static_cast<T>(rstd), c = static_cast<T>(-mean * rstd);
+      for (I64 j = 0; j < M; ++j) {
+        T v = xr[j] * a + c;
+        if constexpr (kW) v = v * w[j];
+        if constexpr (kB) v = v + b[j];
+        yr[j] = v;
+      }
+    }
+  });
+}
+
+template <class T>
+void LayerNormForwardT(const Args& p) {
+  if (p.w && p.b) return LayerNormRows<T, true, true>(p);
+  if (p.w) return LayerNormRows<T, true, false>(p);
+  if (p.b) return LayerNormRows<T, false, true>(p);
+  return LayerNormRows<T, false, false>(p);
+}
+
+template <class T, bool kW>
+void LayerNormBackwardRows(const Args& p) {
+  const T* x = static_cast<const T*>(p.x);
+  const T* g = static_cast<const T*>(p.g);
+  T* dx = static_cast<T*>(p.y);
+  const T* HWY_RESTRICT w = static_cast<const T*>(p.w);
+  const bool want_params = p.dw || p.db;
+  const I64 R = p.n, M = p.s;
+  const double inv_m = 1.0 / static_cast<double>(M);
+  // grad_weight and grad_bias sum over rows: each part keeps its own column sums.
+  const I64 parts = want_params ? SweepParts(R, M) : 1;
+  std::vector<double> part(want_params ? static_cast<std::size_t>(parts * 2 * M) : 0, 0.0);
+  auto run = [&](I64 r0, I64 r1, double* HWY_RESTRICT pdw, double* HWY_RESTRICT pdb) {
+    for (I64 r = r0; r < r1; ++r) {
+      const T* HWY_RESTRICT xr = x + r * M;
+      const T* HWY_RESTRICT gr = g + r * M;
+      const double mean = p.mean[r], rstd = p.rstd[r];
+      if (pdw) {
+        for (I64 j = 0; j < M; ++j) {
+          double gj = static_cast<double>(gr[j]);
+          pdw[j] += gj * (static_cast<double>(xr[j]) - mean) * rstd;
+          pdb[j] += gj;
+        }
+      }
+      if (!dx) continue;
+      // dx = rstd (gw - mean(gw) - xhat mean(gw xhat)), gw = g * w.
+      double a = 0, b = 0;
+      if constexpr (kW) {
+        WeightedGradMoments(gr, w, xr, M, mean, a, b);
+      } else {
+        GradMoments(gr, xr, M, mean, a, b);
+      }
+      const double c2 = -rstd * rstd * rstd * b * inv_m;
+      const T k1 = static_cast<T>(rstd), k2 = static_cast<T>(c2),
+              k3 = static_cast<T>(-rstd * a * inv_m - c2 * mean);
+      T* HWY_RESTRICT dr = dx + r * M;
+      for (I64 j = 0; j < M; ++j) {
+        T gw = gr[j];
+        if constexpr (kW) gw = gw * w[j];
+        dr[j] = gw * k1 + xr[j] * k2 + k3;
+      }
+    }
+  };
+  if (!want_params) {
+    parallel_for(0, R, RowGrain(M), [&](I64 r0, I64 r1) { run(r0, r1, nullptr, nullptr); });
+    return;
+  }
+  parallel_for(0, parts, 1, [&](I64 k0, I64 k1) {
+    for (I64 k = k0; k < k1; ++k) {
+      double* pdw = part.data() + k * 2 * M;
+      run(PartBegin(R, parts, k), PartBegin(R, parts, k + 1), pdw, pdw + M);
+    }
+  });
+  T* dw = static_cast<T*>(p.dw);
+  T* db = static_cast<T*>(p.db);
+  for (I64 j = 0; j < M; ++j) {
+    double sw = 0, sb = 0;
+    for (I64 k = 0; k < parts; ++k) {
+      sw += part[k * 2 * M + j];
+      sb += part[k * 2 * M + M + j];
+    }
+    if (dw) dw[j] = static_cast<T>(sw);
+    if (db) db[j] = static_cast<T>(sb);
+  }
+}
+
+template <class T>
+void LayerNormBackwardT(const Args& p) {
+  if (p.w) return LayerNormBackwardRows<T, true>(p);
+  return LayerNormBackwardRows<T, false>(p);
+}
+
+// ---- group norm ----------------------------------------------------------------------------
+
+template <class T>
+void GroupNormForwardT(const Args& p) {
+  const T* x = static_cast<const T*>(p.x);
+  T* y = static_cast<T*>(p.y);
+  const T* w = static_cast<const T*>(p.w);
+  const T* bias = static_cast<const T*>(p.b);
+  const I64 C = p.c, S = p.s, G = p.groups, cpg = C / G, M = cpg * S;
+  parallel_for(0, p.n * G, RowGrain(M), [&](I64 r0, I64 r1) {
+    for (I64 r = r0; r < r1; ++r) {
+      const T* xr = x + r * M;
+      T* yr = y + r * M;
+      double k = static_cast<double>(xr[0]), s = 0, q = 0;
+      Moments(xr, M, k, s, q);
+      double m1 = s / static_cast<double>(M);
+      double var = std::max(q / static_cast<double>(M) - m1 * m1, 0.0);
+      double mean = k + m1, rstd = 1.0 / std::sqrt(var + p.eps);
+      p.mean[r] = mean;
+      p.rstd[r] = rstd;
+      if (p.var) p.var[r] = var;
+      const I64 c0 = (r % G) * cpg;
+      for (I64 i = 0; i < cpg; ++i) {
+        double sc = rstd * (w ? static_cast<double>(w[c0 + i]) : 1.0);
+        double sh = (bias ? static_cast<double>(bias[c0 + i]) : 0.0) - mean * sc;
+        Affine(xr + i * S, yr + i * S, S, static_cast<T>(sc), static_cast<T>(sh));
+      }
+    }
+  });
+}
+
+template <class T>
+void GroupNormBackwardT(const Args& p) {
+  const T* x = static_cast<const T*>(p.x);
+  const T* g = static_cast<const T*>(p.g);
+  T* dx = static_cast<T*>(p.y);
+  const T* w = static_cast<const T*>(p.w);
+  const I64 N = p.n, C = p.c, S = p.s, G = p.groups, cpg = C / G, M = cpg * S;
+  const double inv_m = 1.0 / static_cast<double>(M);
+  // Per (sample, channel): sum(g) and sum(g (x - mean)); grad_weight/bias reduce them over N.
+  std::vector<double> sums(static_cast<std::size_t>(N * C * 2));
+  parallel_for(0, N * G, RowGrain(M), [&](I64 r0, I64 r1) {
+    for (I64 r = r0; r < r1; ++r) {
+      const T* xr = x + r * M;
+      const T* gr = g + r * M;
+      const double mean = p.mean[r], rstd = p.rstd[r];
+      const I64 c0 = (r % G) * cpg;
+      double* sg = sums.data() + r * cpg * 2;  // (n, c0 + i) -> sums[2 * (n * C + c0 + i)]
+      double a = 0, b = 0;
+      for (I64 i = 0; i < cpg; ++i) {
+        double s0 = 0, s1 = 0;
+        GradMoments(gr + i * S, xr + i * S, S, mean, s0, s1);
+        sg[2 * i] = s0;
+        sg[2 * i + 1] = s1;
+        double wc = w ? static_cast<double>(w[c0 + i]) : 1.0;
+        a += wc * s0;
+        b += wc * s1;
+      }
+      if (!dx) continue;
+      // dx = rstd (w g - mean(w g) - xhat mean(w g xhat)) over the group.
+      const double c2 = -rstd * rstd * rstd * b * inv_m;
+      const double c3 = -rstd * a * inv_m - c2 * mean;
+      for (I64 i = 0; i < cpg; ++i) {
+        double wc = w ? static_cast<double>(w[c0 + i]) : 1.0;
+        GradAffine(gr + i * S, xr + i * S, dx + r * M + i * S, S, static_cast<T>(rstd * wc),
+                   static_cast<T>(c2), static_cast<T>(c3));
+      }
+    }
+  });
+  T* dw = static_cast<T*>(p.dw);
+  T* db = static_cast<T*>(p.db);
+  if (!dw && !db) return;
+  for (I64 c = 0; c < C; ++c) {
+    double sw = 0, sb = 0;
+    for (I64 n = 0; n < N; ++n) {
+      sb += sums[2 * (n * C + c)];
+      sw += sums[2 * (n * C + c) + 1] * p.rstd[n * G + c / cpg];
+    }
+    if (dw) dw[c] = static_cast<T>(sw);
+    if (db) db[c] = static_cast<T>(sb);
+  }
+}
+
+// ---- entry points (one per kernel, dtype chosen at run time) --------------------------------
+
+#define KEEL_NORM_ENTRY(Name)                                                 \
+  void Name(int dtype, const Args& p) {                                       \
+    if (dtype == static_cast<int>(DType::Float64)) return Name##T<double>(p); \
+    return Name##T<float>(p);                                                 \
+  }
+KEEL_NORM_ENTRY(BatchNormTrainForward)
+KEEL_NORM_ENTRY(BatchNormApply)
+KEEL_NORM_ENTRY(BatchNormBackward)
+KEEL_NORM_ENTRY(LayerNormForward)
+KEEL_NORM_ENTRY(LayerNormBackward)
+KEEL_NORM_ENTRY(GroupNormForward)
+KEEL_NORM_ENTRY(GroupNormBackward)
+#undef KEEL_NORM_ENTRY
+
+}  // namespace HWY_NAMESPACE
+}  // namespace keel::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "kernels/cpu/normalization.h"
+
+namespace keel::kernels {
+
+HWY_EXPORT(BatchNormTrainForward);
+HWY_EXPORT(BatchNormApply);
+HWY_EXPORT(BatchNormBackward);
+HWY_EXPORT(LayerNormForward);
+HWY_EXPORT(LayerNormBackward);
+HWY_EXPORT(GroupNormForward);
+HWY_EXPORT(GroupNormBackward);
+
+namespace {
+
+using norm_detail::Args;
+
+const void* ptr(const Tensor& t) { return t.defined() ? t.raw_data() : nullptr; }
+void* mut(const Tensor& t) { return t.defined() ? t.raw_data() : nullptr; }
+double* stats(const Tensor& t) { return t.defined() ? t.data_ptr<double>() : nullptr; }
+int dt(const Tensor& x) { return static_cast<int>(x.dtype()); }
+
+}  // namespace
+
+void batch_norm_train_forward(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s,
+                              const Tensor& weight, const Tensor& bias, double eps, const Tensor& y,
+                              const Tensor& mean, const Tensor& invstd, const Tensor& var) {
+  Args p;
+  p.x = ptr(x), p.y = mut(y), p.w = ptr(weight), p.b = ptr(bias);
+  p.mean = stats(mean), p.rstd = stats(invstd), p.var = stats(var);
+  p.n = n, p.c = c, p.s = s, p.eps = eps;
+  if (n * s == 0 || c == 0) return;
+  HWY_DYNAMIC_DISPATCH(BatchNormTrainForward)(dt(x), p);
+}
+
+void batch_norm_apply(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s, const Tensor& mean,
+                      const Tensor& invstd, const Tensor& weight, const Tensor& bias, const Tensor& y) {
+  Args p;
+  p.x = ptr(x), p.y = mut(y), p.w = ptr(weight), p.b = ptr(bias);
+  p.mean = stats(mean), p.rstd = stats(invstd);
+  p.n = n, p.c = c, p.s = s;
+  if (n * s * c == 0) return;
+  HWY_DYNAMIC_DISPATCH(BatchNormApply)(dt(x), p);
+}
+
+void batch_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n, std::int64_t c,
+                         std::int64_t s, const Tensor& mean, const Tensor& invstd, const Tensor& weight,
+                         bool train, const Tensor& grad_in, const Tensor& grad_weight,
+                         const Tensor& grad_bias) {
+  Args p;
+  p.x = ptr(x), p.g = ptr(grad_out), p.y = mut(grad_in), p.w = ptr(weight);
+  p.dw = mut(grad_weight), p.db = mut(grad_bias);
+  p.mean = stats(mean), p.rstd = stats(invstd);
+  p.n = n, p.c = c, p.s = s, p.train = train;
+  if (c == 0) return;
+  if (n * s == 0) {
+    if (grad_weight.defined()) Tensor(grad_weight).zero_();
+    if (grad_bias.defined()) Tensor(grad_bias).zero_();
+    return;
+  }
+  HWY_DYNAMIC_DISPATCH(BatchNormBackward)(dt(x), p);
+}
+
+void layer_norm_forward(const Tensor& x, std::int64_t rows, std::int64_t m, const Tensor& weight,
+                        const Tensor& bias, double eps, const Tensor& y, const Tensor& mean,
+                        const Tensor& rstd) {
+  Args p;
+  p.x = ptr(x), p.y = mut(y), p.w = ptr(weight), p.b = ptr(bias);
+  p.mean = stats(mean), p.rstd = stats(rstd);
+  p.n = rows, p.s = m, p.eps = eps;
+  if (rows * m == 0) return;
+  HWY_DYNAMIC_DISPATCH(LayerNormForward)(dt(x), p);
+}
+
+void layer_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t rows, std::int64_t m,
+                         const Tensor& mean, const Tensor& rstd, const Tensor& weight, const Tensor& grad_in,
+                         const Tensor& grad_weight, const Tensor& grad_bias) {
+  Args p;
+  p.x = ptr(x), p.g = ptr(grad_out), p.y = mut(grad_in), p.w = ptr(weight);
+  p.dw = mut(grad_weight), p.db = mut(grad_bias);
+  p.mean = stats(mean), p.rstd = stats(rstd);
+  p.n = rows, p.s = m;
+  if (rows * m == 0) {
+    if (grad_weight.defined()) Tensor(grad_weight).zero_();
+    if (grad_bias.defined()) Tensor(grad_bias).zero_();
+    return;
+  }
+  HWY_DYNAMIC_DISPATCH(LayerNormBackward)(dt(x), p);
+}
+
+void group_norm_forward(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s, std::int64_t groups,
+                        const Tensor& weight, const Tensor& bias, double eps, const Tensor& y,
+                        const Tensor& mean, const Tensor& rstd, const Tensor& var) {
+  Args p;
+  p.x = ptr(x), p.y = mut(y), p.w = ptr(weight), p.b = ptr(bias);
+  p.mean = stats(mean), p.rstd = stats(rstd), p.var = stats(var);
+  p.n = n, p.c = c, p.s = s, p.groups = groups, p.eps = eps;
+  if (n * c * s == 0) return;
+  HWY_DYNAMIC_DISPATCH(GroupNormForward)(dt(x), p);
+}
+
+void group_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n, std::int64_t c,
+                         std::int64_t s, std::int64_t groups, const Tensor& mean, const Tensor& rstd,
+                         const Tensor& weight, const Tensor& grad_in, const Tensor& grad_weight,
+                         const Tensor& grad_bias) {
+  Args p;
+  p.x = ptr(x), p.g = ptr(grad_out), p.y = mut(grad_in), p.w = ptr(weight);
+  p.dw = mut(grad_weight), p.db = mut(grad_bias);
+  p.mean = stats(mean), p.rstd = stats(rstd);
+  p.n = n, p.c = c, p.s = s, p.groups = groups;
+  if (n * c * s == 0) {
+    if (grad_weight.defined()) Tensor(grad_weight).zero_();
+    if (grad_bias.defined()) Tensor(grad_bias).zero_();
+    return;
+  }
+  HWY_DYNAMIC_DISPATCH(GroupNormBackward)(dt(x), p);
+}
+
+}  // namespace keel::kernels
+#endif

@@ -1,0 +1,58 @@
+#pragma once
+// Fused normalization kernels: each forward computes statistics, normalizes and applies the
+// affine transform in as few passes over memory as possible; each backward produces
+// grad_input, grad_weight and grad_bias together. Statistics are accumulated in double, and
+// the per-row/per-channel mean and 1/std are float64 tensors whatever the data type.
+//
+// All tensors are contiguous and share the input's dtype (float32 or float64), except the
+// statistics. An undefined weight means 1, an undefined bias 0; an undefined gradient output
+// is not computed.
+#include <cstdint>
+
+#include "keel/tensor/tensor.h"
+
+namespace keel::kernels {
+
+// ---- batch norm: x viewed as (N, C, S); statistics per channel over N * S values --------------
+
+// Training mode: batch statistics. Writes y, mean (C), invstd (C) = 1/sqrt(var + eps) and
+// var (C, biased) for the running-stat update.
+void batch_norm_train_forward(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s,
+                              const Tensor& weight, const Tensor& bias, double eps, const Tensor& y,
+                              const Tensor& mean, const Tensor& invstd, const Tensor& var);
+
+// Normalizes with given per-channel mean and invstd (float64, C): y = (x - mean) * invstd * w + b.
+void batch_norm_apply(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s, const Tensor& mean,
+                      const Tensor& invstd, const Tensor& weight, const Tensor& bias, const Tensor& y);
+
+// Backward. `train`: mean/invstd were the batch's own statistics (so they depend on x);
+// otherwise they were constants (running statistics).
+void batch_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n, std::int64_t c,
+                         std::int64_t s, const Tensor& mean, const Tensor& invstd, const Tensor& weight,
+                         bool train, const Tensor& grad_in, const Tensor& grad_weight,
+                         const Tensor& grad_bias);
+
+// ---- layer norm: x viewed as (R, M); statistics per row; weight and bias have M elements ----
+
+void layer_norm_forward(const Tensor& x, std::int64_t rows, std::int64_t m, const Tensor& weight,
+                        const Tensor& bias, double eps, const Tensor& y, const Tensor& mean,
+                        const Tensor& rstd);
+
+void layer_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t rows, std::int64_t m,
+                         const Tensor& mean, const Tensor& rstd, const Tensor& weight, const Tensor& grad_in,
+                         const Tensor& grad_weight, const Tensor& grad_bias);
+
+// ---- group norm: x viewed as (N, C, S), C split in G groups; statistics per (sample, group);
+// weight and bias per channel. Instance norm is the case G == C. -------------------------------
+
+// mean, rstd: (N * G); var (optional, N * G): the biased variance, for running statistics.
+void group_norm_forward(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s, std::int64_t groups,
+                        const Tensor& weight, const Tensor& bias, double eps, const Tensor& y,
+                        const Tensor& mean, const Tensor& rstd, const Tensor& var);
+
+void group_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n, std::int64_t c,
+                         std::int64_t s, std::int64_t groups, const Tensor& mean, const Tensor& rstd,
+                         const Tensor& weight, const Tensor& grad_in, const Tensor& grad_weight,
+                         const Tensor& grad_bias);
+
+}  // namespace keel::kernels

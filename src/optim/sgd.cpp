@@ -1,0 +1,65 @@
+#include "keel/optim/sgd.h"
+
+#include "keel/autograd/grad_mode.h"
+#include "keel/tensor/factories.h"
+#include "kernels/cpu/optimizer_steps.h"
+#include "optim/check.h"
+
+namespace keel::optim {
+
+namespace {
+Options to_options(const SGDOptions& o) {
+  return {{"lr", o.lr},
+          {"momentum", o.momentum},
+          {"dampening", o.dampening},
+          {"weight_decay", o.weight_decay},
+          {"nesterov", o.nesterov ? 1.0 : 0.0},
+          {"maximize", o.maximize ? 1.0 : 0.0}};
+}
+}  // namespace
+
+SGD::SGD(std::vector<Tensor> params, const SGDOptions& options)
+    : SGD(std::vector<ParamGroup>{ParamGroup(std::move(params))}, options) {}
+
+SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& options) : Optimizer("SGD", to_options(options)) {
+  KEEL_CHECK(!std::isnan(options.lr), "SGD: lr is required (PyTorch's SGD has no default learning rate)");
+  validate(defaults());
+  init_groups(std::move(groups));
+}
+
+void SGD::validate(const Options& o) const {
+  using detail::check_option;
+  double lr = o.at("lr"), momentum = o.at("momentum"), wd = o.at("weight_decay");
+  check_option(lr >= 0.0, name(), "learning rate (lr)", lr);
+  check_option(momentum >= 0.0, name(), "momentum value", momentum);
+  check_option(wd >= 0.0, name(), "weight_decay value", wd);
+  KEEL_CHECK(!(o.at("nesterov") != 0.0 && (momentum <= 0.0 || o.at("dampening") != 0.0)),
+             "SGD: Nesterov momentum requires a momentum and zero dampening (momentum=", momentum,
+             ", dampening=", o.at("dampening"), ")");
+}
+
+void SGD::step() {
+  NoGradGuard guard;
+  for_each_param("SGD", [](Tensor& p, const Tensor& g, ParamState& s, const ParamGroup& group) {
+    kernels::SgdArgs a{group.get("lr"),
+                       group.get("momentum"),
+                       group.get("dampening"),
+                       group.get("weight_decay"),
+                       detail::flag(group, "nesterov"),
+                       detail::flag(group, "maximize"),
+                       false};
+    void* buf = nullptr;
+    if (a.momentum != 0.0) {
+      auto it = s.buffers.find("momentum_buffer");
+      if (it == s.buffers.end()) {
+        // The buffer starts as a copy of d_p: the kernel writes it, so it needs no zeroing.
+        it = s.buffers.emplace("momentum_buffer", empty(p.sizes(), p.dtype())).first;
+        a.first = true;
+      }
+      buf = it->second.raw_data();
+    }
+    kernels::sgd_step(p.dtype(), p.raw_data(), g.raw_data(), buf, p.numel(), a);
+  });
+}
+
+}  // namespace keel::optim

@@ -1,0 +1,57 @@
+"""Golden values for the loss functions (keel/nn/loss.h) and nn.functional.linear."""
+import torch
+import torch.nn.functional as F
+
+from golden_util import case, write
+
+torch.manual_seed(0)
+cases = []
+for dt, sfx in ((torch.float32, ""), (torch.float64, "_f64")):
+    x, y = torch.randn(4, 5, dtype=dt), torch.randn(4, 5, dtype=dt)
+    logits = torch.randn(6, 4, dtype=dt)
+    target = torch.tensor([0, 3, 1, 1, 2, 3])
+    target_ign = torch.tensor([0, -100, 1, 1, 2, -100])
+    w = torch.rand(4, dtype=dt) + 0.5
+    logits3 = torch.randn(2, 3, 4, dtype=dt)  # (N, C, d)
+    target3 = torch.tensor([[0, 2, 1, 1], [2, 2, 0, 1]])
+    probs = torch.rand(3, 4, dtype=dt) * 0.9 + 0.05
+    labels = (torch.rand(3, 4) > 0.5).to(dt)
+    pos_w = torch.rand(4, dtype=dt) + 0.5
+    bw = torch.rand(3, 4, dtype=dt)
+    lw, lb, lx = torch.randn(3, 5, dtype=dt), torch.randn(3, dtype=dt), torch.randn(2, 4, 5, dtype=dt)
+    for red in ("mean", "sum", "none"):
+        a = {"reduction": red}
+        cases += [
+            case("mse_" + red + sfx, "mse", lambda i, t: F.mse_loss(i, t, reduction=red), [x, y], a),
+            case("l1_" + red + sfx, "l1", lambda i, t: F.l1_loss(i, t, reduction=red), [x, y], a),
+            case("ce_" + red + sfx, "ce", lambda i, t: F.cross_entropy(i, t, reduction=red), [logits, target], a),
+            case("ce_weight_ignore_" + red + sfx, "ce",
+                 lambda i, t, ww: F.cross_entropy(i, t, weight=ww, reduction=red), [logits, target_ign, w], a, no_grad=(2,)),
+            case("ce_smooth_" + red + sfx, "ce",
+                 lambda i, t: F.cross_entropy(i, t, reduction=red, label_smoothing=0.1), [logits, target],
+                 dict(a, label_smoothing=0.1)),
+            case("ce_smooth_weight_ignore_" + red + sfx, "ce",
+                 lambda i, t, ww: F.cross_entropy(i, t, weight=ww, reduction=red, label_smoothing=0.2),
+                 [logits, target_ign, w], dict(a, label_smoothing=0.2), no_grad=(2,)),
+            case("ce_spatial_" + red + sfx, "ce", lambda i, t: F.cross_entropy(i, t, reduction=red),
+                 [logits3, target3], a),
+            case("nll_" + red + sfx, "nll", lambda i, t, ww: F.nll_loss(i, t, weight=ww, reduction=red),
+                 [F.log_softmax(logits, 1), target_ign, w], a, no_grad=(2,)),
+            case("bce_" + red + sfx, "bce", lambda i, t: F.binary_cross_entropy(i, t, reduction=red),
+                 [probs, labels], a),
+            case("bce_weight_" + red + sfx, "bce",
+                 lambda i, t, ww: F.binary_cross_entropy(i, t, weight=ww, reduction=red), [probs, labels, bw], a, no_grad=(2,)),
+            case("bce_logits_" + red + sfx, "bce_logits",
+                 lambda i, t: F.binary_cross_entropy_with_logits(i, t, reduction=red), [x[:3, :4] * 4, labels], a),
+            case("bce_logits_pos_weight_" + red + sfx, "bce_logits",
+                 lambda i, t, pw: F.binary_cross_entropy_with_logits(i, t, pos_weight=pw, reduction=red),
+                 [x[:3, :4] * 4, labels, pos_w], dict(a, pos_weight=True), no_grad=(2,)),
+        ]
+    cases += [
+        case("bce_saturated" + sfx, "bce", lambda i, t: F.binary_cross_entropy(i, t),
+             [torch.tensor([0.0, 1.0, 0.5], dtype=dt), torch.tensor([1.0, 0.0, 1.0], dtype=dt)], {"reduction": "mean"},
+             grad=False),
+        case("linear" + sfx, "linear", lambda i, ww, b: F.linear(i, ww, b), [lx, lw, lb]),
+        case("linear_2d" + sfx, "linear", lambda i, ww, b: F.linear(i, ww, b), [lx[0], lw, lb]),
+    ]
+write("losses", cases)
