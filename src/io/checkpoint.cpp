@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "keel/io/optimizer_state.h"
+
 namespace keel::io {
 namespace {
 
@@ -83,6 +85,36 @@ TrainingState load_training_state(const std::string& path, nn::Module& model, bo
   load_into(path, model, weights, strict);
   out.metadata = std::move(file.metadata);
   return out;
+}
+
+void save_training_state(const std::string& path, const nn::Module& model, const optim::Optimizer& optimizer,
+                         const Metadata& metadata) {
+  EncodedOptimizerState encoded = encode_optimizer_state(optimizer.state_dict(), optimizer.name());
+  Metadata meta = metadata;
+  meta[kOptimizerKey] = encoded.json;
+  save_training_state(path, model, encoded.tensors, meta);
+}
+
+Metadata load_training_state(const std::string& path, nn::Module& model, optim::Optimizer& optimizer,
+                             bool strict) {
+  SafetensorsContents file = load_safetensors(path);
+  KEEL_CHECK(is_training_state(file.metadata), "cannot resume from '", path,
+             "': it holds model weights only (no optimizer state or progress)");
+  auto it = file.metadata.find(kOptimizerKey);
+  KEEL_CHECK(it != file.metadata.end(), "cannot resume from '", path, "': it has no \"", kOptimizerKey,
+             "\" metadata (it was saved with named optimizer tensors, not a keel optimizer)");
+  nn::StateDict weights;
+  NamedTensors optim_tensors;
+  split(path, file.tensors, weights, optim_tensors);
+  // Decode before touching anything, so a bad file changes neither model nor optimizer.
+  optim::OptimizerState state = decode_optimizer_state(optim_tensors, it->second, optimizer.name(), path);
+  load_into(path, model, weights, strict);
+  try {
+    optimizer.load_state_dict(state);
+  } catch (const Error& e) {
+    detail::fail("cannot load the optimizer state of '", path, "': ", e.what());
+  }
+  return std::move(file.metadata);
 }
 
 }  // namespace keel::io

@@ -1,17 +1,14 @@
 #include <gtest/gtest.h>
 #include <keel/io/checkpoint.h>
+#include <keel/io/optimizer_state.h>
 #include <keel/keel.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "io/io_test_util.h"
-
-#if __has_include(<keel/nn/normalization.h>)
-#include <keel/nn/normalization.h>
-#define KEEL_IO_TEST_HAS_BATCHNORM 1
-#endif
 
 using namespace keel;
 using keel::testing::bitwise_equal;
@@ -160,7 +157,6 @@ TEST(Checkpoint, CorruptCheckpointIsAnErrorAndLeavesTheModelAlone) {
   for (std::size_t i = 0; i < copies.size(); ++i) EXPECT_TRUE(bitwise_equal(before[i].second, copies[i]));
 }
 
-#ifdef KEEL_IO_TEST_HAS_BATCHNORM
 TEST(Checkpoint, BatchNormBuffersUseTorchNamesAndDtypes) {
   ScratchDir dir;
   std::string path = dir.file("bn.safetensors");
@@ -183,4 +179,71 @@ TEST(Checkpoint, BatchNormBuffersUseTorchNamesAndDtypes) {
   expect_same_state(*a, *b);
   EXPECT_EQ(b->state_dict().back().second.item<std::int64_t>(), 1);
 }
-#endif
+
+namespace {
+// One SGD step on a fixed regression batch.
+void train_step(nn::Module& model, optim::Optimizer& opt, std::uint64_t seed) {
+  Generator gen(seed);
+  Tensor x = randn({6, 4}, kFloat32, &gen), target = randn({6, 3}, kFloat32, &gen);
+  opt.zero_grad();
+  Tensor loss = (model.forward(x) - target).pow(2.0).mean();
+  loss.backward();
+  opt.step();
+}
+}  // namespace
+
+TEST(Checkpoint, ResumingWithAKeelOptimizerMatchesAnUninterruptedRun) {
+  ScratchDir dir;
+  std::string path = dir.file("last.safetensors");
+  optim::SGDOptions options;
+  options.lr = 0.1;
+  options.momentum = 0.9;
+  options.weight_decay = 1e-3;
+  manual_seed(3);
+  auto a = mlp();
+  optim::SGD opt_a(a->parameters(), options);
+  for (std::uint64_t s = 0; s < 2; ++s) train_step(*a, opt_a, s);
+  io::save_training_state(path, *a, opt_a, {{"epoch", "2"}});
+  EXPECT_EQ(io::read_safetensors_header(path).entries.back().name, "optim.state.3.momentum_buffer");
+  for (std::uint64_t s = 2; s < 4; ++s) train_step(*a, opt_a, s);
+
+  manual_seed(4);
+  auto b = mlp();
+  optim::SGDOptions other = options;
+  other.lr = 0.5;  // restored from the file
+  optim::SGD opt_b(b->parameters(), other);
+  io::Metadata meta = io::load_training_state(path, *b, opt_b);
+  EXPECT_EQ(meta.at("epoch"), "2");
+  EXPECT_EQ(opt_b.param_groups()[0].lr(), 0.1);
+  for (std::uint64_t s = 2; s < 4; ++s) train_step(*b, opt_b, s);
+  expect_same_state(*a, *b);
+
+  // Another kind of optimizer, or a file without optimizer state, is a clear error.
+  optim::Adam adam(b->parameters());
+  std::string msg = error_of([&] { io::load_training_state(path, *b, adam); });
+  EXPECT_NE(msg.find("written by SGD, but the optimizer is Adam"), std::string::npos) << msg;
+  io::save_training_state(dir.file("generic.safetensors"), *a, io::NamedTensors{});
+  msg = error_of([&] { io::load_training_state(dir.file("generic.safetensors"), *b, opt_b); });
+  EXPECT_NE(msg.find("keel.optimizer"), std::string::npos) << msg;
+}
+
+TEST(Checkpoint, OptimizerStateEncodingKeepsUndefinedBuffersAndNonFiniteOptions) {
+  optim::OptimizerState s;
+  s.param_groups.push_back({{{"lr", 0.01}, {"max", INFINITY}, {"odd", NAN}}, {0, 1}});
+  s.state[0] = optim::ParamState{5, {{"exp_avg", ones({2})}, {"momentum_buffer", Tensor()}}};
+  io::EncodedOptimizerState e = io::encode_optimizer_state(s, "X");
+  ASSERT_EQ(e.tensors.size(), 1u);
+  EXPECT_EQ(e.tensors[0].first, "state.0.exp_avg");
+  optim::OptimizerState d = io::decode_optimizer_state(e.tensors, e.json, "X", "f");
+  EXPECT_EQ(d.param_groups[0].params, (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(d.param_groups[0].options.at("lr"), 0.01);
+  EXPECT_EQ(d.param_groups[0].options.at("max"), INFINITY);
+  EXPECT_TRUE(std::isnan(d.param_groups[0].options.at("odd")));
+  EXPECT_EQ(d.state.at(0).step, 5);
+  EXPECT_FALSE(d.state.at(0).buffers.at("momentum_buffer").defined());
+  EXPECT_TRUE(bitwise_equal(d.state.at(0).buffers.at("exp_avg"), ones({2})));
+  std::string msg = error_of([&] { io::decode_optimizer_state({}, e.json, "X", "f"); });
+  EXPECT_NE(msg.find("tensor 'state.0.exp_avg' is missing"), std::string::npos) << msg;
+  msg = error_of([&] { io::decode_optimizer_state(e.tensors, "{", "X", "f"); });
+  EXPECT_NE(msg.find("malformed"), std::string::npos) << msg;
+}

@@ -8,6 +8,7 @@
 
 #include "keel/io/safetensors.h"
 #include "keel/nn/module.h"
+#include "keel/optim/optimizer.h"
 
 namespace keel::io {
 
@@ -39,5 +40,13 @@ void save_training_state(const std::string& path, const nn::Module& model,
 // Loads the model weights into `model` (as load_checkpoint) and returns the optimizer state
 // and metadata. Throws keel::Error for a plain checkpoint, which has no optimizer state.
 TrainingState load_training_state(const std::string& path, nn::Module& model, bool strict = true);
+
+// The same with a keel optimizer: its state_dict() is stored (see optimizer_state.h) and
+// restored with load_state_dict(), so training resumes exactly. Returns the metadata.
+inline constexpr const char* kOptimizerKey = "keel.optimizer";
+void save_training_state(const std::string& path, const nn::Module& model, const optim::Optimizer& optimizer,
+                         const Metadata& metadata = {});
+Metadata load_training_state(const std::string& path, nn::Module& model, optim::Optimizer& optimizer,
+                             bool strict = true);
 
 }  // namespace keel::io
