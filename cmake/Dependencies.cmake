@@ -6,5 +6,9 @@ pkg_check_modules(HWY REQUIRED IMPORTED_TARGET libhwy libhwy-contrib)
 # package that works without OpenCL, so find the library directly.
 find_library(DNNL_LIBRARY NAMES dnnl REQUIRED)
 find_path(DNNL_INCLUDE_DIR NAMES dnnl.h REQUIRED)
+# toml++ (header-only) reads run configurations.
+pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+# zlib: the gzip-compressed IDX files of MNIST and Fashion-MNIST.
+find_package(ZLIB REQUIRED)
 # JSON headers of safetensors checkpoints (header-only; used privately by the library).
 find_package(nlohmann_json 3.10 REQUIRED)

@@ -3,7 +3,8 @@
 # Usage: scripts/install_deps.sh [extra-package ...]
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config git
-      libhwy-dev libdnnl-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev "$@")
+      libhwy-dev libdnnl-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev zlib1g-dev
+      libtomlplusplus-dev libcli11-dev "$@")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

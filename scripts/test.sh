@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs what it needs, builds the
 # optimized tests and an ASan+UBSan build of them, runs both under CTest, then checks that
-# an installed keel is usable from another CMake project via find_package(keel).
+# an installed keel is usable from another CMake project via find_package(keel); the file
+# readers get a bounded smoke fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
@@ -18,6 +19,9 @@ cmake --preset asan
 cmake --build --preset asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --preset asan -j "$jobs"
+
+echo "== smoke fuzz of the file readers (libFuzzer, bounded runs)"
+bash scripts/fuzz_smoke.sh
 
 echo "== install and find_package(keel)"
 prefix="$PWD/build/install"

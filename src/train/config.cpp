@@ -1,0 +1,383 @@
+#include "keel/train/config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "keel/core/error.h"
+
+namespace keel::train {
+
+namespace {
+
+enum class Kind { Bool, Int, Double, String, Ints };
+
+struct KeySpec {
+  const char* key;
+  Kind kind;
+  ConfigValue def;
+  const char* help;
+  std::vector<std::string> choices = {};  // strings only; empty = any
+  double min = -INFINITY, max = INFINITY;  // numbers (inclusive)
+};
+
+// The one table of keys. The defaults are the default MLP run of `keel train`.
+const std::vector<KeySpec>& schema() {
+  static const std::vector<KeySpec> s = {
+      {"run.name", Kind::String, std::string(""), "run name; results go to <run.dir>/<run.name> (default: the config file's stem, or 'default')"},
+      {"run.dir", Kind::String, std::string("runs"), "directory that holds the runs"},
+      {"data.dataset", Kind::String, std::string("fashion-mnist"), "data set", {"fashion-mnist", "csv"}},
+      {"data.dir", Kind::String, std::string("/usr/share/datasets/fashion-mnist"), "directory of the IDX files"},
+      {"data.csv_train", Kind::String, std::string(""), "training CSV (data.dataset = csv)"},
+      {"data.csv_test", Kind::String, std::string(""), "test CSV (data.dataset = csv)"},
+      {"data.csv_label", Kind::String, std::string("label"), "name of the CSV label column"},
+      {"data.val_fraction", Kind::Double, 0.1, "share of the training set held out for validation", {}, 0.0, 0.9},
+      {"data.train_subset", Kind::Int, std::int64_t{0}, "train on only this many images (0 = all); small subsets overfit", {}, 0, 1e12},
+      {"data.augment", Kind::Bool, false, "random crop (padding 2) and horizontal flip of training images"},
+      {"model.arch", Kind::String, std::string("mlp"), "architecture", {"mlp", "cnn"}},
+      {"model.hidden", Kind::Ints, std::vector<std::int64_t>{512, 256}, "hidden layer widths of the MLP"},
+      {"model.activation", Kind::String, std::string("relu"), "activation", {"relu", "sigmoid", "tanh", "gelu", "leaky_relu", "elu"}},
+      {"model.norm", Kind::String, std::string("batch"), "normalization after each hidden layer", {"none", "batch", "layer", "group"}},
+      {"model.groups", Kind::Int, std::int64_t{8}, "groups of GroupNorm", {}, 1, 1e6},
+      {"model.dropout", Kind::Double, 0.2, "dropout probability after each hidden layer", {}, 0.0, 1.0},
+      {"model.init", Kind::String, std::string("kaiming"), "weight initialization",
+       {"default", "constant", "uniform", "normal", "xavier", "kaiming", "orthogonal"}},
+      {"model.init_value", Kind::Double, 0.05, "value of constant init"},
+      {"model.init_std", Kind::Double, 1.0, "std of normal init, half-width of uniform init", {}, 0.0, 1e6},
+      {"optim.name", Kind::String, std::string("sgd"), "optimizer", {"sgd", "adam", "adamw", "rmsprop", "adagrad"}},
+      {"optim.lr", Kind::Double, 0.05, "learning rate", {}, 1e-12, 1e6},
+      {"optim.momentum", Kind::Double, 0.9, "momentum (SGD, RMSprop)", {}, 0.0, 0.999999},
+      {"optim.nesterov", Kind::Bool, false, "Nesterov momentum (SGD)"},
+      {"optim.weight_decay", Kind::Double, 5e-4, "weight decay (L2 inside the optimizer; decoupled in AdamW)", {}, 0.0, 1e3},
+      {"optim.beta1", Kind::Double, 0.9, "Adam beta1", {}, 0.0, 0.999999},
+      {"optim.beta2", Kind::Double, 0.999, "Adam beta2", {}, 0.0, 0.999999},
+      {"optim.schedule", Kind::String, std::string("cosine"), "learning-rate schedule", {"none", "step", "cosine", "onecycle"}},
+      {"optim.step_size", Kind::Int, std::int64_t{5}, "epochs between decays (step schedule)", {}, 1, 1e9},
+      {"optim.gamma", Kind::Double, 0.1, "decay factor (step schedule)", {}, 0.0, 1.0},
+      {"reg.penalty", Kind::String, std::string("none"), "penalty added to the loss", {"none", "l1", "l2", "elastic_net"}},
+      {"reg.lambda", Kind::Double, 1e-4, "penalty strength", {}, 0.0, 1e6},
+      {"reg.alpha", Kind::Double, 0.5, "elastic net: alpha * L1 + (1 - alpha) * L2", {}, 0.0, 1.0},
+      {"train.epochs", Kind::Int, std::int64_t{15}, "epochs", {}, 1, 1e6},
+      {"train.batch_size", Kind::Int, std::int64_t{128}, "mini-batch size", {}, 1, 1e7},
+      {"train.eval_batch_size", Kind::Int, std::int64_t{1000}, "batch size for evaluation", {}, 1, 1e7},
+      {"train.clip_grad_norm", Kind::Double, 5.0, "clip the gradient norm to this (0 = off)", {}, 0.0, 1e12},
+      {"train.label_smoothing", Kind::Double, 0.0, "label smoothing of the cross-entropy", {}, 0.0, 1.0},
+      {"train.early_stopping_patience", Kind::Int, std::int64_t{0}, "stop after this many epochs without val improvement (0 = off)", {}, 0, 1e6},
+      {"train.seed", Kind::Int, std::int64_t{0}, "random seed (init, shuffling, dropout, split)", {}, 0, 9.2e18},
+      {"train.threads", Kind::Int, std::int64_t{0}, "threads (0 = all cores)", {}, 0, 4096},
+  };
+  return s;
+}
+
+const KeySpec* find_spec(const std::string& key) {
+  for (const auto& k : schema())
+    if (key == k.key) return &k;
+  return nullptr;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::Bool: return "a boolean";
+    case Kind::Int: return "an integer";
+    case Kind::Double: return "a number";
+    case Kind::String: return "a string";
+    case Kind::Ints: return "a list of integers";
+  }
+  return "?";
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+// Parses `text` as the key's kind and checks its range and choices.
+ConfigValue parse_value(const KeySpec& spec, const std::string& raw, const std::string& where) {
+  std::string text = trim(raw);
+  auto bad = [&](const std::string& why) {
+    detail::fail(where, ": invalid value '", raw, "' for ", spec.key, ": ", why);
+  };
+  auto number = [&](double& out) {
+    std::size_t used = 0;
+    try {
+      out = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size()) bad(std::string("expected ") + kind_name(spec.kind));
+  };
+  auto check_range = [&](double v) {
+    if (!(v >= spec.min && v <= spec.max)) {
+      std::ostringstream os;
+      os << "must be in [" << spec.min << ", " << spec.max << "]";
+      bad(os.str());
+    }
+  };
+  switch (spec.kind) {
+    case Kind::Bool:
+      if (text == "true" || text == "1") return true;
+      if (text == "false" || text == "0") return false;
+      bad("expected true or false");
+      break;
+    case Kind::Int: {
+      double v;
+      number(v);
+      if (v != std::floor(v)) bad("expected an integer");
+      check_range(v);
+      return static_cast<std::int64_t>(v);
+    }
+    case Kind::Double: {
+      double v;
+      number(v);
+      check_range(v);
+      return v;
+    }
+    case Kind::String: {
+      if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+      if (!spec.choices.empty() && std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end()) {
+        std::string list;
+        for (const auto& c : spec.choices) list += (list.empty() ? "" : ", ") + c;
+        bad("expected one of " + list);
+      }
+      return text;
+    }
+    case Kind::Ints: {
+      std::vector<std::int64_t> out;
+      std::string body = text;
+      if (!body.empty() && body.front() == '[') body = body.substr(1);
+      if (!body.empty() && body.back() == ']') body.pop_back();
+      std::stringstream ss(body);
+      std::string item;
+      while (std::getline(ss, item, ',')) {
+        item = trim(item);
+        if (item.empty()) continue;
+        std::size_t used = 0;
+        long long v = 0;
+        try {
+          v = std::stoll(item, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != item.size() || v <= 0) bad("expected a list of positive integers like 512,256");
+        out.push_back(v);
+      }
+      return out;
+    }
+  }
+  return text;
+}
+
+std::string value_text(const ConfigValue& v) {
+  std::ostringstream os;
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          os << (x ? "true" : "false");
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          os << '"' << x << '"';
+        } else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) {
+          os << '[';
+          for (std::size_t i = 0; i < x.size(); ++i) os << (i ? ", " : "") << x[i];
+          os << ']';
+        } else if constexpr (std::is_same_v<T, double>) {
+          os.precision(17);
+          os << x;
+          if (os.str().find_first_of(".eEn") == std::string::npos) os << ".0";
+        } else {
+          os << x;
+        }
+      },
+      v);
+  return os.str();
+}
+
+// Text of a TOML leaf as parse_value reads it.
+std::string toml_leaf_text(const toml::node& n) {
+  if (auto s = n.as_string()) return s->get();
+  if (auto b = n.as_boolean()) return b->get() ? "true" : "false";
+  if (auto i = n.as_integer()) return std::to_string(i->get());
+  if (auto f = n.as_floating_point()) {
+    std::ostringstream os;
+    os.precision(17);
+    os << f->get();
+    return os.str();
+  }
+  if (auto a = n.as_array()) {
+    std::string out;
+    for (const auto& e : *a) {
+      auto i = e.as_integer();
+      out += (out.empty() ? "" : ",") + (i ? std::to_string(i->get()) : std::string("?"));
+    }
+    return "[" + out + "]";
+  }
+  return "?";
+}
+
+std::string where_of(const std::string& source, const toml::node& n) {
+  return source + ":" + std::to_string(n.source().begin.line);
+}
+
+// Flattens a TOML table into (dotted key, node) pairs; arrays are leaves.
+void flatten(const toml::table& t, const std::string& prefix,
+             std::vector<std::pair<std::string, const toml::node*>>& out) {
+  for (const auto& [k, v] : t) {
+    std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (auto sub = v.as_table()) {
+      flatten(*sub, key, out);
+    } else {
+      out.emplace_back(key, &v);
+    }
+  }
+}
+
+}  // namespace
+
+Config::Config() {
+  for (const auto& k : schema()) values_[k.key] = k.def;
+}
+
+std::string Config::nearest_key(const std::string& key) {
+  std::string best;
+  std::size_t best_d = SIZE_MAX;
+  for (const auto& k : schema()) {
+    std::size_t d = edit_distance(key, k.key);
+    // A bare leaf name ("lr") should find its section ("optim.lr").
+    std::string leaf = std::string(k.key).substr(std::string(k.key).find('.') + 1);
+    d = std::min(d, edit_distance(key, leaf) + 1);
+    if (d < best_d) {
+      best_d = d;
+      best = k.key;
+    }
+  }
+  return best;
+}
+
+void Config::set_value(const std::string& key, const std::string& value, const std::string& where) {
+  const KeySpec* spec = find_spec(key);
+  KEEL_CHECK(spec != nullptr, where, ": unknown config key '", key, "'; did you mean '", nearest_key(key), "'?");
+  values_[key] = parse_value(*spec, value, where);
+}
+
+void Config::set(const std::string& assignment) {
+  auto eq = assignment.find('=');
+  KEEL_CHECK(eq != std::string::npos && eq > 0, "--set: expected key=value, got '", assignment, "'");
+  set_value(trim(assignment.substr(0, eq)), assignment.substr(eq + 1), "--set " + assignment);
+}
+
+Config Config::from_toml_string(const std::string& text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    detail::fail(source, ":", e.source().begin.line, ": malformed TOML: ", e.description());
+  }
+  Config c;
+  std::vector<std::pair<std::string, const toml::node*>> leaves;
+  for (const auto& [k, v] : root) {
+    std::string key(k.str());
+    if (key == "variant") {
+      auto arr = v.as_array();
+      KEEL_CHECK(arr != nullptr, where_of(source, v), ": 'variant' must be an array of tables ([[variant]])");
+      for (const auto& item : *arr) {
+        auto tbl = item.as_table();
+        KEEL_CHECK(tbl != nullptr, where_of(source, item), ": each [[variant]] must be a table");
+        Variant var;
+        std::vector<std::pair<std::string, const toml::node*>> kv;
+        flatten(*tbl, "", kv);
+        for (const auto& [vk, node] : kv) {
+          if (vk == "name") {
+            var.name = toml_leaf_text(*node);
+            continue;
+          }
+          // Validate now so a bad variant fails before any training starts.
+          Config probe;
+          probe.set_value(vk, toml_leaf_text(*node), where_of(source, *node));
+          var.overrides.emplace_back(vk, toml_leaf_text(*node));
+        }
+        KEEL_CHECK(!var.name.empty(), where_of(source, item), ": every [[variant]] needs a name");
+        c.variants_.push_back(std::move(var));
+      }
+      continue;
+    }
+    if (auto tbl = v.as_table()) {
+      flatten(*tbl, key, leaves);
+    } else {
+      leaves.emplace_back(key, &v);
+    }
+  }
+  for (const auto& [key, node] : leaves) c.set_value(key, toml_leaf_text(*node), where_of(source, *node));
+  return c;
+}
+
+Config Config::from_toml_file(const std::string& path) {
+  std::ifstream in(path);
+  KEEL_CHECK(in.good(), "config: cannot open '", path, "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return from_toml_string(ss.str(), path);
+}
+
+namespace {
+template <class T>
+const T& typed(const std::map<std::string, ConfigValue>& values, const std::string& key) {
+  auto it = values.find(key);
+  KEEL_CHECK(it != values.end(), "config: unknown key '", key, "'");
+  const T* v = std::get_if<T>(&it->second);
+  KEEL_CHECK(v != nullptr, "config: key '", key, "' has another type");
+  return *v;
+}
+}  // namespace
+
+bool Config::get_bool(const std::string& key) const { return typed<bool>(values_, key); }
+std::int64_t Config::get_int(const std::string& key) const { return typed<std::int64_t>(values_, key); }
+double Config::get_double(const std::string& key) const { return typed<double>(values_, key); }
+const std::string& Config::get_string(const std::string& key) const { return typed<std::string>(values_, key); }
+const std::vector<std::int64_t>& Config::get_ints(const std::string& key) const {
+  return typed<std::vector<std::int64_t>>(values_, key);
+}
+
+std::string Config::to_toml() const {
+  std::ostringstream os;
+  std::string section;
+  for (const auto& spec : schema()) {
+    std::string key = spec.key;
+    std::string sec = key.substr(0, key.find('.')), leaf = key.substr(key.find('.') + 1);
+    if (sec != section) {
+      os << (section.empty() ? "" : "\n") << "[" << sec << "]\n";
+      section = sec;
+    }
+    os << leaf << " = " << value_text(values_.at(key)) << "\n";
+  }
+  return os.str();
+}
+
+std::string Config::describe() {
+  std::ostringstream os;
+  for (const auto& spec : schema()) {
+    os << "  " << spec.key << " = " << value_text(spec.def) << "\n      " << spec.help;
+    if (!spec.choices.empty()) {
+      os << " (";
+      for (std::size_t i = 0; i < spec.choices.size(); ++i) os << (i ? ", " : "") << spec.choices[i];
+      os << ")";
+    }
+    os << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace keel::train

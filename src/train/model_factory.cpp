@@ -1,0 +1,122 @@
+#include "keel/train/model_factory.h"
+
+#include <cmath>
+
+#include "keel/nn/activation.h"
+#include "keel/nn/conv.h"
+#include "keel/nn/dropout.h"
+#include "keel/nn/init.h"
+#include "keel/nn/linear.h"
+#include "keel/nn/normalization.h"
+#include "keel/nn/pooling.h"
+
+namespace keel::train {
+
+namespace {
+
+std::shared_ptr<nn::Module> activation(const std::string& name) {
+  if (name == "relu") return std::make_shared<nn::ReLU>();
+  if (name == "sigmoid") return std::make_shared<nn::Sigmoid>();
+  if (name == "tanh") return std::make_shared<nn::Tanh>();
+  if (name == "gelu") return std::make_shared<nn::GELU>();
+  if (name == "leaky_relu") return std::make_shared<nn::LeakyReLU>();
+  if (name == "elu") return std::make_shared<nn::ELU>();
+  detail::fail("model.activation: unknown activation '", name, "'");
+}
+
+// Normalization over `features` channels; spatial selects the 2-d (N, C, H, W) forms.
+std::shared_ptr<nn::Module> norm(const Config& c, std::int64_t features, bool spatial) {
+  const std::string& kind = c.get_string("model.norm");
+  if (kind == "none") return nullptr;
+  if (kind == "batch") {
+    if (spatial) return std::make_shared<nn::BatchNorm2d>(features);
+    return std::make_shared<nn::BatchNorm1d>(features);
+  }
+  if (kind == "layer") {
+    // For images, LayerNorm over (C, H, W) is GroupNorm with one group.
+    if (spatial) return std::make_shared<nn::GroupNorm>(1, features);
+    return std::make_shared<nn::LayerNorm>(Dims{features});
+  }
+  std::int64_t groups = c.get_int("model.groups");
+  KEEL_CHECK(features % groups == 0, "model.groups: ", features, " channels are not divisible into ", groups,
+             " groups");
+  return std::make_shared<nn::GroupNorm>(groups, features);
+}
+
+std::string gain_name(const std::string& act) {
+  return act == "gelu" || act == "elu" ? "relu" : act;  // closest entry of calculate_gain's table
+}
+
+}  // namespace
+
+std::shared_ptr<nn::Sequential> build_model(const Config& c, std::int64_t in_features, std::int64_t classes) {
+  auto seq = std::make_shared<nn::Sequential>();
+  const double p = c.get_double("model.dropout");
+  const std::string& act = c.get_string("model.activation");
+  if (c.get_string("model.arch") == "cnn") {
+    KEEL_CHECK(in_features == 28 * 28, "model.arch = cnn expects 28x28 single-channel images, got ", in_features,
+               " input features");
+    std::int64_t in_ch = 1;
+    for (std::int64_t out_ch : {32, 64}) {
+      seq->push_back(std::make_shared<nn::Conv2d>(in_ch, out_ch, 3, 1, 1));
+      if (auto n = norm(c, out_ch, true)) seq->push_back(n);
+      seq->push_back(activation(act));
+      seq->push_back(std::make_shared<nn::MaxPool2d>(2));
+      in_ch = out_ch;
+    }
+    seq->push_back(std::make_shared<nn::Flatten>());
+    seq->push_back(std::make_shared<nn::Linear>(64 * 7 * 7, 128));
+    seq->push_back(activation(act));
+    if (p > 0) seq->push_back(std::make_shared<nn::Dropout>(p));
+    seq->push_back(std::make_shared<nn::Linear>(128, classes));
+  } else {
+    seq->push_back(std::make_shared<nn::Flatten>());
+    std::int64_t width = in_features;
+    for (std::int64_t h : c.get_ints("model.hidden")) {
+      seq->push_back(std::make_shared<nn::Linear>(width, h));
+      if (auto n = norm(c, h, false)) seq->push_back(n);
+      seq->push_back(activation(act));
+      if (p > 0) seq->push_back(std::make_shared<nn::Dropout>(p));
+      width = h;
+    }
+    seq->push_back(std::make_shared<nn::Linear>(width, classes));
+  }
+  initialize_weights(*seq, c);
+  return seq;
+}
+
+void initialize_weights(nn::Module& model, const Config& c) {
+  const std::string& kind = c.get_string("model.init");
+  if (kind == "default") return;
+  const std::string nl = gain_name(c.get_string("model.activation"));
+  const double value = c.get_double("model.init_value"), std = c.get_double("model.init_std");
+  model.apply([&](nn::Module& m) {
+    Tensor* w = nullptr;
+    Tensor* b = nullptr;
+    if (auto* l = m.as<nn::Linear>()) {
+      w = &l->weight;
+      b = &l->bias;
+    } else if (auto* conv = m.as<nn::Conv2d>()) {
+      w = &conv->weight;
+      b = &conv->bias;
+    } else {
+      return;
+    }
+    if (kind == "constant") {
+      nn::init::constant_(*w, value);
+    } else if (kind == "uniform") {
+      nn::init::uniform_(*w, -std, std);
+    } else if (kind == "normal") {
+      nn::init::normal_(*w, 0.0, std);
+    } else if (kind == "xavier") {
+      nn::init::xavier_uniform_(*w, nn::init::calculate_gain(nl));
+    } else if (kind == "kaiming") {
+      nn::init::kaiming_normal_(*w, 0.0, nn::init::FanMode::FanIn, nl == "sigmoid" || nl == "tanh" ? nl : "relu");
+    } else if (kind == "orthogonal") {
+      nn::init::orthogonal_(*w, nn::init::calculate_gain(nl));
+    }
+    if (b->defined()) nn::init::zeros_(*b);
+  });
+}
+
+}  // namespace keel::train
