@@ -10,3 +10,5 @@ find_path(DNNL_INCLUDE_DIR NAMES dnnl.h REQUIRED)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 # zlib: the gzip-compressed IDX files of MNIST and Fashion-MNIST.
 find_package(ZLIB REQUIRED)
+# JSON headers of safetensors checkpoints (header-only; used privately by the library).
+find_package(nlohmann_json 3.10 REQUIRED)

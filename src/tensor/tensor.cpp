@@ -91,6 +91,7 @@ std::int64_t Tensor::size(std::int64_t d) const { return sizes()[wrap_dim(d, dim
 std::int64_t Tensor::stride(std::int64_t d) const { return strides()[wrap_dim(d, dim(), "stride")]; }
 
 bool Tensor::is_contiguous() const {
+  if (numel() == 0) return true;  // as PyTorch: an empty tensor has no layout to violate
   std::int64_t expected = 1;
   for (int d = dim() - 1; d >= 0; --d) {
     if (sizes()[d] == 1) continue;
