@@ -23,14 +23,16 @@ namespace {
 
 void apply_threads(const train::Config& c) {
   const std::int64_t t = c.get_int("train.threads");
-  set_num_threads(t > 0 ? static_cast<int>(t) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  set_num_threads(t > 0 ? static_cast<int>(t)
+                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 }
 
 }  // namespace
 
 int run_eval(const EvalArgs& args) {
   const fs::path target(args.target);
-  KEEL_CHECK(fs::exists(target), "eval: '", args.target, "' does not exist (expected a run directory or a checkpoint)");
+  KEEL_CHECK(fs::exists(target), "eval: '", args.target,
+             "' does not exist (expected a run directory or a checkpoint)");
   std::string config_path = args.config, checkpoint = args.target;
   if (fs::is_directory(target)) {
     checkpoint = (target / train::kBestFile).string();
@@ -42,8 +44,9 @@ int run_eval(const EvalArgs& args) {
                  "; pass the model's configuration with --config");
     }
   } else {
-    KEEL_CHECK(!config_path.empty(), "eval: a bare checkpoint needs --config CONFIG.toml (the configuration "
-                                     "of the model it holds)");
+    KEEL_CHECK(!config_path.empty(),
+               "eval: a bare checkpoint needs --config CONFIG.toml (the configuration "
+               "of the model it holds)");
   }
   train::Config c = train::Config::from_toml_file(config_path);
   for (const auto& s : args.sets) c.set(s);
@@ -57,7 +60,8 @@ int run_eval(const EvalArgs& args) {
   train::EvalResult r = train::evaluate(*model, *loader, data.classes);
   std::printf("checkpoint: %s\ntest accuracy: %.2f%% (%lld images, loss %.4f)\n\n", checkpoint.c_str(),
               r.accuracy * 100, static_cast<long long>(r.samples), r.loss);
-  std::cout << train::format_per_class(r, data.class_names) << "\n" << train::format_confusion(r, data.class_names);
+  std::cout << train::format_per_class(r, data.class_names) << "\n"
+            << train::format_confusion(r, data.class_names);
   return 0;
 }
 
@@ -66,10 +70,11 @@ int run_inspect(const InspectArgs& in) {
   split_config_from_sets(args.config, args.sets);
   std::string config_path = args.config;
   if (!args.run.empty()) {
-    KEEL_CHECK(config_path.empty(), "inspect: --run takes the configuration from the run directory; drop CONFIG");
+    KEEL_CHECK(config_path.empty(),
+               "inspect: --run takes the configuration from the run directory; drop CONFIG");
     config_path = (fs::path(args.run) / train::kConfigFile).string();
-    KEEL_CHECK(fs::exists(config_path), "inspect: ", args.run, " is not a run directory (no ", train::kConfigFile,
-               ")");
+    KEEL_CHECK(fs::exists(config_path), "inspect: ", args.run, " is not a run directory (no ",
+               train::kConfigFile, ")");
   }
   train::Config c = config_path.empty() ? train::Config() : train::Config::from_toml_file(config_path);
   for (const auto& s : args.sets) c.set(s);

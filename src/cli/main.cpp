@@ -26,8 +26,9 @@ int main(int argc, char** argv) {
 
   TrainArgs train;
   auto* train_cmd = app.add_subcommand(
-      "train", "Train a model (default: the MLP on Fashion-MNIST); writes runs/<name>/ with config.toml, "
-               "metrics.csv, curves.svg, best/last checkpoints and summary.json");
+      "train",
+      "Train a model (default: the MLP on Fashion-MNIST); writes runs/<name>/ with config.toml, "
+      "metrics.csv, curves.svg, best/last checkpoints and summary.json");
   train_cmd->add_option("config", train.config, "run configuration (TOML); none: the default MLP");
   train_cmd->add_option("--set", train.sets, kSetHelp);
   train_cmd->add_option("--resume", train.resume, "continue the interrupted run in RUN_DIR");
@@ -36,8 +37,9 @@ int main(int argc, char** argv) {
 
   CompareArgs compare;
   auto* compare_cmd = app.add_subcommand(
-      "compare", "Train every [[variant]] of a config and write runs/<name>/report.html with their curves, "
-                 "a summary table and each variant's verdict");
+      "compare",
+      "Train every [[variant]] of a config and write runs/<name>/report.html with their curves, "
+      "a summary table and each variant's verdict");
   compare_cmd->add_option("config", compare.config, "configuration with [[variant]] tables")->required();
   compare_cmd->add_option("--set", compare.sets, kSetHelp + std::string(" (applied to every variant)"));
 
@@ -50,9 +52,10 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--set", eval.sets, kSetHelp);
 
   InspectArgs inspect;
-  auto* inspect_cmd = app.add_subcommand(
-      "inspect", "One forward/backward pass on a training batch: per-layer activation and gradient "
-                 "statistics, saturated sigmoid/tanh units, dead ReLUs (shows vanishing gradients)");
+  auto* inspect_cmd =
+      app.add_subcommand("inspect",
+                         "One forward/backward pass on a training batch: per-layer activation and gradient "
+                         "statistics, saturated sigmoid/tanh units, dead ReLUs (shows vanishing gradients)");
   inspect_cmd->add_option("config", inspect.config, "run configuration (TOML); none: the default MLP");
   inspect_cmd->add_option("--set", inspect.sets, kSetHelp);
   inspect_cmd->add_option("--run", inspect.run, "inspect the trained model of a run directory");
@@ -64,7 +67,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "keel: error: " << e.what() << "\nRun `keel --help` (or `keel <command> --help`) for usage.\n";
+    std::cerr << "keel: error: " << e.what()
+              << "\nRun `keel --help` (or `keel <command> --help`) for usage.\n";
     return 2;
   }
 

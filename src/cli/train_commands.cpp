@@ -77,8 +77,8 @@ int run_train(TrainArgs args) {
     train::Trainer trainer = train::Trainer::resume(args.resume, args.sets, options);
     auto r = trainer.run();
     if (r.status != train::TrainResult::Status::Completed)
-      std::cerr << (r.status == train::TrainResult::Status::NonFinite ? "keel: error: " : "keel: ") << r.message
-                << "\n";
+      std::cerr << (r.status == train::TrainResult::Status::NonFinite ? "keel: error: " : "keel: ")
+                << r.message << "\n";
     return r.exit_code;
   }
   train::Config config = load_config(args.config, args.sets);
@@ -111,7 +111,8 @@ int run_compare(CompareArgs args) {
   std::vector<train::Config> configs;
   for (const auto& v : variants) {
     train::Config c = base;
-    for (const auto& [key, value] : v.overrides) c.set_value(key, value, args.config + ": variant '" + v.name + "'");
+    for (const auto& [key, value] : v.overrides)
+      c.set_value(key, value, args.config + ": variant '" + v.name + "'");
     configs.push_back(std::move(c));
   }
 
@@ -120,7 +121,8 @@ int run_compare(CompareArgs args) {
   for (std::size_t i = 0; i < variants.size(); ++i) {
     const auto& v = variants[i];
     std::string description;
-    for (const auto& [key, value] : v.overrides) description += (description.empty() ? "" : ", ") + key + "=" + value;
+    for (const auto& [key, value] : v.overrides)
+      description += (description.empty() ? "" : ", ") + key + "=" + value;
     std::cout << "\n== variant " << i + 1 << "/" << variants.size() << ": " << v.name
               << (description.empty() ? "" : " (" + description + ")") << "\n";
     train::TrainerOptions options;
@@ -152,16 +154,16 @@ int run_compare(CompareArgs args) {
   const fs::path report = root / "report.html";
   train::write_text_file_atomic(report, train::compare_report_html(root.filename().string(), results));
 
-  std::printf("\n%-14s %9s %5s %9s %9s %8s %9s %9s  %s\n", "variant", "best val", "epoch", "final trn", "final val",
-              "gap", "near-0 w", "test acc", "verdict");
+  std::printf("\n%-14s %9s %5s %9s %9s %8s %9s %9s  %s\n", "variant", "best val", "epoch", "final trn",
+              "final val", "gap", "near-0 w", "test acc", "verdict");
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& vr = results[i];
     const train::RunSummary s = train::summarize(vr.log);
     std::printf("%-14s %9s %5d %9s %9s %8s %9s %9s  %s\n", vr.name.c_str(), pct(s.best_val_acc).c_str(),
                 s.best_val_acc_epoch, pct(s.final_train_acc).c_str(), pct(s.final_val_acc).c_str(),
                 pct(s.final_acc_gap).c_str(),
-                vr.near_zero_weight_share ? pct(*vr.near_zero_weight_share).c_str() : "-", pct(test_accs[i]).c_str(),
-                vr.diagnosis ? train::to_string(vr.diagnosis->verdict) : "-");
+                vr.near_zero_weight_share ? pct(*vr.near_zero_weight_share).c_str() : "-",
+                pct(test_accs[i]).c_str(), vr.diagnosis ? train::to_string(vr.diagnosis->verdict) : "-");
   }
   std::printf("\nreport: %s\n", report.string().c_str());
   return 0;

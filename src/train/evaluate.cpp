@@ -24,7 +24,8 @@ EvalResult evaluate(nn::Module& model, data::DataLoader& loader, std::int64_t cl
   model.eval();
   NoGradGuard no_grad;
   EvalResult r;
-  r.confusion.assign(static_cast<std::size_t>(classes), std::vector<std::int64_t>(static_cast<std::size_t>(classes), 0));
+  r.confusion.assign(static_cast<std::size_t>(classes),
+                     std::vector<std::int64_t>(static_cast<std::size_t>(classes), 0));
   double loss_sum = 0.0;
   std::int64_t correct = 0;
   for (const data::Batch& b : loader) {  // unshuffled: every pass sees the same order
@@ -52,14 +53,15 @@ std::string format_per_class(const EvalResult& r, const std::vector<std::string>
   std::ostringstream os;
   std::size_t w = 5;
   for (const auto& n : names) w = std::max(w, n.size());
-  os << std::left << std::setw(static_cast<int>(w)) << "class" << "  accuracy  samples\n";
+  os << std::left << std::setw(static_cast<int>(w)) << "class"
+     << "  accuracy  samples\n";
   auto acc = r.per_class_accuracy();
   for (std::size_t t = 0; t < acc.size(); ++t) {
     std::int64_t total = 0;
     for (std::int64_t v : r.confusion[t]) total += v;
-    os << std::left << std::setw(static_cast<int>(w)) << (t < names.size() ? names[t] : std::to_string(t)) << "  "
-       << std::right << std::setw(7) << std::fixed << std::setprecision(2) << acc[t] * 100 << "%  " << std::setw(7)
-       << total << "\n";
+    os << std::left << std::setw(static_cast<int>(w)) << (t < names.size() ? names[t] : std::to_string(t))
+       << "  " << std::right << std::setw(7) << std::fixed << std::setprecision(2) << acc[t] * 100 << "%  "
+       << std::setw(7) << total << "\n";
   }
   return os.str();
 }

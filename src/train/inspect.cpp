@@ -1,5 +1,6 @@
 #include "keel/train/inspect.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -86,15 +87,15 @@ InspectResult inspect_layers(nn::Sequential& model, const Tensor& input, const T
 std::string InspectResult::to_text() const {
   std::ostringstream os;
   char line[256];
-  std::snprintf(line, sizeof line, "%-5s %-12s %-18s %10s %10s %10s %10s %11s %11s %9s %6s\n", "layer", "type",
-                "output", "act mean", "act std", "grad mean", "grad std", "w.grad mean", "w.grad std", "saturated",
-                "dead");
+  std::snprintf(line, sizeof line, "%-5s %-12s %-18s %10s %10s %10s %10s %11s %11s %9s %6s\n", "layer",
+                "type", "output", "act mean", "act std", "grad mean", "grad std", "w.grad mean", "w.grad std",
+                "saturated", "dead");
   os << line;
   for (const LayerStats& s : layers) {
     std::snprintf(line, sizeof line, "%-5lld %-12s %-18s %10s %10s %10s %10s %11s %11s %9s %6s\n",
                   static_cast<long long>(s.index), s.type.c_str(), shape_text(s.output_shape).c_str(),
-                  fmt(s.act_mean).c_str(), fmt(s.act_std).c_str(), fmt(s.grad_mean).c_str(), fmt(s.grad_std).c_str(),
-                  fmt(s.weight_grad_mean).c_str(), fmt(s.weight_grad_std).c_str(),
+                  fmt(s.act_mean).c_str(), fmt(s.act_std).c_str(), fmt(s.grad_mean).c_str(),
+                  fmt(s.grad_std).c_str(), fmt(s.weight_grad_mean).c_str(), fmt(s.weight_grad_std).c_str(),
                   std::isnan(s.saturated) ? "-" : fmt(s.saturated * 100, "%.1f%%").c_str(),
                   std::isnan(s.dead) ? "-" : fmt(s.dead * 100, "%.1f%%").c_str());
     os << line;
@@ -122,6 +123,32 @@ std::string InspectResult::to_text() const {
          << "x larger gradients than the last. Remedies: a smaller learning rate, gradient clipping, "
             "Xavier/Kaiming initialization, batch normalization.\n";
     }
+  }
+  // Saturated sigmoid/tanh units have a derivative near 0: whatever reaches them from above,
+  // almost nothing passes to the weights below, unit by unit.
+  std::string saturated, dead;
+  double worst_saturated = 0, worst_dead = 0;
+  for (const LayerStats& s : layers) {
+    if (s.saturated > 0.5) {
+      saturated += (saturated.empty() ? "" : ", ") + std::to_string(s.index) + " (" +
+                   fmt(s.saturated * 100, "%.0f%%") + ")";
+      worst_saturated = std::max(worst_saturated, s.saturated);
+    }
+    if (s.dead > 0.5) {
+      dead += (dead.empty() ? "" : ", ") + std::to_string(s.index) + " (" + fmt(s.dead * 100, "%.0f%%") + ")";
+      worst_dead = std::max(worst_dead, s.dead);
+    }
+  }
+  if (!saturated.empty()) {
+    os << "vanishing gradients through saturated units: layers " << saturated
+       << " have most of their units saturated, where the activation's derivative is ~0 and almost no "
+          "gradient passes. Remedies: Xavier/Kaiming initialization (model.init), batch normalization, "
+          "ReLU.\n";
+  }
+  if (!dead.empty()) {
+    os << "dead ReLUs: layers " << dead
+       << " have most units at zero for the whole batch; they get no gradient. Remedies: Kaiming "
+          "initialization, a smaller learning rate, LeakyReLU/ELU, batch normalization.\n";
   }
   return os.str();
 }

@@ -41,8 +41,9 @@ void Progress::update(std::int64_t done, double running_loss, double running_acc
   const int filled = steps_ ? static_cast<int>(kWidth * done / steps_) : kWidth;
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.resize(kWidth, '.');
-  out_ << "\r\033[K" << "epoch " << epoch_ << "/" << epochs_ << " [" << bar << "] " << done << "/" << steps_
-       << "  loss " << fixed4(running_loss) << "  acc " << pct(running_acc) << "  "
+  out_ << "\r\033[K"
+       << "epoch " << epoch_ << "/" << epochs_ << " [" << bar << "] " << done << "/" << steps_ << "  loss "
+       << fixed4(running_loss) << "  acc " << pct(running_acc) << "  "
        << (secs > 0 ? num("%.0f", static_cast<double>(samples) / secs) : std::string("-")) << " samples/s"
        << std::flush;
 }

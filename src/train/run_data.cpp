@@ -19,8 +19,8 @@ namespace {
 
 // Decoded and standardized data sets by (kind, path): decoding 60,000 gzipped images takes a
 // noticeable fraction of a second, and `keel compare` would otherwise repeat it per variant.
-std::shared_ptr<data::TensorDataset> cached(const std::string& key,
-                                            const std::function<std::shared_ptr<data::TensorDataset>()>& make) {
+std::shared_ptr<data::TensorDataset> cached(
+    const std::string& key, const std::function<std::shared_ptr<data::TensorDataset>()>& make) {
   static std::mutex mu;
   static std::map<std::string, std::shared_ptr<data::TensorDataset>> cache;
   std::lock_guard<std::mutex> lock(mu);
@@ -91,8 +91,10 @@ RunData load_run_data(const Config& c) {
   fill_classes(c, c.get_string("data.dataset") == "fashion-mnist" ? 10 : class_count(*full), out);
 
   const std::int64_t n = full->size();
-  const auto n_val = static_cast<std::int64_t>(std::llround(static_cast<double>(n) * c.get_double("data.val_fraction")));
-  KEEL_CHECK(n - n_val > 0, "data.val_fraction = ", c.get_double("data.val_fraction"), " leaves no training samples");
+  const auto n_val =
+      static_cast<std::int64_t>(std::llround(static_cast<double>(n) * c.get_double("data.val_fraction")));
+  KEEL_CHECK(n - n_val > 0, "data.val_fraction = ", c.get_double("data.val_fraction"),
+             " leaves no training samples");
   const auto seed = static_cast<std::uint64_t>(c.get_int("train.seed"));
   auto parts = data::random_split(full, {n - n_val, n_val}, seed);
   out.train = first(parts[0], c.get_int("data.train_subset"));
@@ -115,20 +117,23 @@ RunData load_test_data(const Config& c) {
   return out;
 }
 
-std::unique_ptr<data::DataLoader> make_train_loader(const Config& c, std::shared_ptr<const data::Dataset> train) {
+std::unique_ptr<data::DataLoader> make_train_loader(const Config& c,
+                                                    std::shared_ptr<const data::Dataset> train) {
   data::DataLoaderOptions o;
   o.batch_size = c.get_int("train.batch_size");
   o.shuffle = true;
   o.seed = static_cast<std::uint64_t>(c.get_int("train.seed"));
   if (c.get_bool("data.augment")) {
-    KEEL_CHECK(c.get_string("data.dataset") == "fashion-mnist", "data.augment needs image data (fashion-mnist)");
+    KEEL_CHECK(c.get_string("data.dataset") == "fashion-mnist",
+               "data.augment needs image data (fashion-mnist)");
     o.transform = std::make_shared<data::Compose>(std::vector<std::shared_ptr<const data::Transform>>{
         std::make_shared<data::RandomCrop>(28, 2), std::make_shared<data::RandomHorizontalFlip>()});
   }
   return std::make_unique<data::DataLoader>(std::move(train), o);
 }
 
-std::unique_ptr<data::DataLoader> make_eval_loader(const Config& c, std::shared_ptr<const data::Dataset> set) {
+std::unique_ptr<data::DataLoader> make_eval_loader(const Config& c,
+                                                   std::shared_ptr<const data::Dataset> set) {
   data::DataLoaderOptions o;
   o.batch_size = c.get_int("train.eval_batch_size");
   return std::make_unique<data::DataLoader>(std::move(set), o);

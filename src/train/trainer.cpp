@@ -80,7 +80,7 @@ double meta_double(const io::Metadata& m, const std::string& key, const std::str
   try {
     return std::stod(s);
   } catch (const std::exception&) {
-    detail::fail(file, ": metadata '", key, "' is not a number: '", s, "'");
+    keel::detail::fail(file, ": metadata '", key, "' is not a number: '", s, "'");
   }
 }
 std::int64_t meta_int(const io::Metadata& m, const std::string& key, const std::string& file) {
@@ -88,7 +88,7 @@ std::int64_t meta_int(const io::Metadata& m, const std::string& key, const std::
   try {
     return std::stoll(s);
   } catch (const std::exception&) {
-    detail::fail(file, ": metadata '", key, "' is not an integer: '", s, "'");
+    keel::detail::fail(file, ": metadata '", key, "' is not an integer: '", s, "'");
   }
 }
 std::uint64_t meta_uint(const io::Metadata& m, const std::string& key, const std::string& file) {
@@ -96,7 +96,7 @@ std::uint64_t meta_uint(const io::Metadata& m, const std::string& key, const std
   try {
     return std::stoull(s);
   } catch (const std::exception&) {
-    detail::fail(file, ": metadata '", key, "' is not an integer: '", s, "'");
+    keel::detail::fail(file, ": metadata '", key, "' is not an integer: '", s, "'");
   }
 }
 
@@ -170,10 +170,18 @@ std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (char ch : s) {
     switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(ch) < 0x20) {
           char buf[8];
@@ -195,9 +203,12 @@ std::string json_list(const std::vector<std::string>& items) {
 
 const char* status_name(TrainResult::Status s) {
   switch (s) {
-    case TrainResult::Status::Completed: return "completed";
-    case TrainResult::Status::Interrupted: return "interrupted";
-    case TrainResult::Status::NonFinite: return "non-finite";
+    case TrainResult::Status::Completed:
+      return "completed";
+    case TrainResult::Status::Interrupted:
+      return "interrupted";
+    case TrainResult::Status::NonFinite:
+      return "non-finite";
   }
   return "?";
 }
@@ -246,7 +257,8 @@ std::string default_run_dir(const Config& config, const std::string& fallback_na
   return (fs::path(config.get_string("run.dir")) / name).string();
 }
 
-Trainer::Trainer(Config config, TrainerOptions options) : config_(std::move(config)), options_(std::move(options)) {
+Trainer::Trainer(Config config, TrainerOptions options)
+    : config_(std::move(config)), options_(std::move(options)) {
   run_dir_ = options_.run_dir.empty() ? default_run_dir(config_) : options_.run_dir;
 }
 
@@ -267,7 +279,8 @@ Trainer Trainer::resume(const std::string& run_dir, const std::vector<std::strin
 TrainResult Trainer::run() {
   std::ostream& out = options_.out ? *options_.out : std::cout;
   std::ostream& err = options_.err ? *options_.err : std::cerr;
-  const bool bar = options_.progress == 1 || (options_.progress < 0 && &out == &std::cout && isatty(STDOUT_FILENO));
+  const bool bar =
+      options_.progress == 1 || (options_.progress < 0 && &out == &std::cout && isatty(STDOUT_FILENO));
   detail::Progress progress(out, bar);
   const Config& c = config_;
   const fs::path dir(run_dir_);
@@ -282,7 +295,7 @@ TrainResult Trainer::run() {
   try {
     fs::create_directories(dir);
   } catch (const fs::filesystem_error& e) {
-    detail::fail("cannot create the run directory '", run_dir_, "': ", e.code().message());
+    keel::detail::fail("cannot create the run directory '", run_dir_, "': ", e.code().message());
   }
   if (!resuming_) {
     for (const char* f : {kStateFile, kBestFile, kLastFile, kSummaryFile, kMetricsFile, kCurvesFile}) {
@@ -306,7 +319,9 @@ TrainResult Trainer::run() {
   auto optimizer = make_optimizer(c, params);
   auto scheduler = make_scheduler(c, *optimizer, steps);
   const bool per_step_schedule = c.get_string("optim.schedule") == "onecycle";
-  nn::CrossEntropyLoss criterion({.label_smoothing = c.get_double("train.label_smoothing")});
+  nn::CrossEntropyLossOptions loss_options;
+  loss_options.label_smoothing = c.get_double("train.label_smoothing");
+  nn::CrossEntropyLoss criterion(loss_options);
   const bool penalized = c.get_string("reg.penalty") != "none" && c.get_double("reg.lambda") > 0;
   const std::vector<Tensor> penalized_weights = nn::weights_only(*model);
   const double lambda = c.get_double("reg.lambda");
@@ -326,15 +341,16 @@ TrainResult Trainer::run() {
     start_step = meta_int(m, kStepKey, state);
     global_step = meta_int(m, kGlobalStepKey, state);
     scheduler_steps = meta_int(m, kSchedulerKey, state);
-    KEEL_CHECK(start_step >= 0 && start_step <= steps && start_epoch >= 0, state, ": epoch ", start_epoch, " step ",
-               start_step, " does not fit ", steps, " steps per epoch (was the data or batch size changed?)");
+    KEEL_CHECK(start_step >= 0 && start_step <= steps && start_epoch >= 0, state, ": epoch ", start_epoch,
+               " step ", start_step, " does not fit ", steps,
+               " steps per epoch (was the data or batch size changed?)");
     // The scheduler is recreated and fast-forwarded before the optimizer state is loaded, so
     // the loaded options (lr, momentum) are the ones the interrupted run had.
     if (scheduler)
       for (std::int64_t i = 0; i < scheduler_steps; ++i) scheduler->step();
     io::load_training_state(state, *model, *optimizer);
-    KEEL_CHECK(meta_uint(m, kGenSeedKey, state) == seed, state, ": saved with train.seed = ",
-               meta(m, kGenSeedKey, state), ", but the config says ", seed);
+    KEEL_CHECK(meta_uint(m, kGenSeedKey, state) == seed, state,
+               ": saved with train.seed = ", meta(m, kGenSeedKey, state), ", but the config says ", seed);
     default_generator().set_offset(meta_uint(m, kGenOffsetKey, state));
     sums.loss = meta_double(m, "keel.trainer.loss_sum", state);
     sums.grad_norm = meta_double(m, "keel.trainer.grad_norm_sum", state);
@@ -352,8 +368,8 @@ TrainResult Trainer::run() {
       }
       stopper.step(row.val_acc);
     }
-    out << "resuming " << run_dir_ << " at epoch " << start_epoch + 1 << ", step " << start_step << "/" << steps
-        << "\n";
+    out << "resuming " << run_dir_ << " at epoch " << start_epoch + 1 << ", step " << start_step << "/"
+        << steps << "\n";
   }
 
   auto save_state = [&](int epoch, std::int64_t step, const EpochSums& s) {
@@ -462,15 +478,17 @@ TrainResult Trainer::run() {
           (options_.stop_after_steps > 0 && steps_this_call == options_.stop_after_steps))
         stop_pending = true;
       if (stop_pending && i + 1 < steps) {
-        sums.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        sums.seconds =
+            seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         progress.interrupt();
         save_state(epoch, i + 1, sums);
         io::save_checkpoint((dir / kLastFile).string(), *model);
         result.status = TrainResult::Status::Interrupted;
         result.exit_code = 130;
-        result.message = "interrupted at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(i + 1) +
-                         "/" + std::to_string(steps) + "; the training state is saved in " +
-                         (dir / kStateFile).string() + ". Resume with: keel train --resume " + run_dir_;
+        result.message = "interrupted at epoch " + std::to_string(epoch + 1) + ", step " +
+                         std::to_string(i + 1) + "/" + std::to_string(steps) +
+                         "; the training state is saved in " + (dir / kStateFile).string() +
+                         ". Resume with: keel train --resume " + run_dir_;
         stop = true;
         break;
       }
@@ -505,7 +523,8 @@ TrainResult Trainer::run() {
     io::save_checkpoint((dir / kLastFile).string(), *model, {{"epoch", std::to_string(m.epoch)}});
     save_state(epoch + 1, 0, EpochSums{});
     log.write_csv(dir / kMetricsFile);
-    write_text_file_atomic(dir / kCurvesFile, learning_curves_svg({{fs::path(run_dir_).filename().string(), log}}));
+    write_text_file_atomic(dir / kCurvesFile,
+                           learning_curves_svg({{fs::path(run_dir_).filename().string(), log}}));
     progress.end_epoch(m, best && val_loader);
     for (const auto& w : gradient_warnings(step_norms, static_cast<long long>(steps), epoch + 1))
       err << "keel: warning: " << w.message << "\n";
@@ -519,8 +538,9 @@ TrainResult Trainer::run() {
     if ((stop_pending || g_stop_requested.load()) && !stop && epoch + 1 < epochs) {
       result.status = TrainResult::Status::Interrupted;
       result.exit_code = 130;
-      result.message = "interrupted after epoch " + std::to_string(epoch + 1) + "; the training state is saved in " +
-                       (dir / kStateFile).string() + ". Resume with: keel train --resume " + run_dir_;
+      result.message = "interrupted after epoch " + std::to_string(epoch + 1) +
+                       "; the training state is saved in " + (dir / kStateFile).string() +
+                       ". Resume with: keel train --resume " + run_dir_;
       stop = true;
     }
   }

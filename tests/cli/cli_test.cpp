@@ -1,8 +1,8 @@
 // Runs the `keel` executable as a user would and checks exit codes and messages.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
-#include <gtest/gtest.h>
-
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -22,7 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
 
-struct Run {
+struct Outcome {
   int code = -1;
   std::string out, err;
 };
@@ -35,19 +35,21 @@ std::string slurp(const fs::path& p) {
 }
 
 // Runs `keel <args>` in `cwd` (the shell quotes nothing: tests pass simple arguments).
-Run keel(const std::string& args, const TempDir& cwd) {
+Outcome keel(const std::string& args, const TempDir& cwd) {
   const std::string out = cwd.file("stdout.txt"), err = cwd.file("stderr.txt");
-  const std::string cmd = "cd '" + cwd.path().string() + "' && '" KEEL_CLI_PATH "' " + args + " >'" + out + "' 2>'" +
-                          err + "' </dev/null";
+  const std::string cmd = "cd '" + cwd.path().string() + "' && '" KEEL_CLI_PATH "' " + args + " >'" + out +
+                          "' 2>'" + err + "' </dev/null";
   const int status = std::system(cmd.c_str());
-  Run r;
+  Outcome r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
   r.out = slurp(out);
   r.err = slurp(err);
   return r;
 }
 
-bool have_fashion_mnist() { return fs::exists(fs::path(data::kFashionMnistDir) / "train-labels-idx1-ubyte.gz"); }
+bool have_fashion_mnist() {
+  return fs::exists(fs::path(data::kFashionMnistDir) / "train-labels-idx1-ubyte.gz");
+}
 
 // A run of two short epochs on 256 images.
 const char* kTiny =
@@ -56,22 +58,22 @@ const char* kTiny =
 
 TEST(CliTest, HelpForEveryCommand) {
   TempDir tmp;
-  Run r = keel("--help", tmp);
+  Outcome r = keel("--help", tmp);
   EXPECT_EQ(r.code, 0);
   for (const char* cmd : {"train", "compare", "eval", "inspect"}) {
     EXPECT_NE(r.out.find(cmd), std::string::npos) << r.out;
-    Run c = keel(std::string(cmd) + " --help", tmp);
+    Outcome c = keel(std::string(cmd) + " --help", tmp);
     EXPECT_EQ(c.code, 0) << cmd;
     EXPECT_NE(c.out.find("--set"), std::string::npos) << cmd << ": " << c.out;
   }
-  Run hc = keel("train --help-config", tmp);
+  Outcome hc = keel("train --help-config", tmp);
   EXPECT_EQ(hc.code, 0);
   EXPECT_NE(hc.out.find("optim.lr"), std::string::npos);
 }
 
 TEST(CliTest, UsageErrorsExitWithTwo) {
   TempDir tmp;
-  Run r = keel("train --bogus", tmp);
+  Outcome r = keel("train --bogus", tmp);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("keel: error:"), std::string::npos) << r.err;
   EXPECT_EQ(keel("", tmp).code, 2);
@@ -80,13 +82,13 @@ TEST(CliTest, UsageErrorsExitWithTwo) {
 
 TEST(CliTest, UnknownKeySuggestsTheNearestOne) {
   TempDir tmp;
-  Run r = keel("train --set optim.lrr=0.1", tmp);
+  Outcome r = keel("train --set optim.lrr=0.1", tmp);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("keel: error:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("'optim.lr'"), std::string::npos) << r.err;
 
   testing::write_text(tmp.file("bad.toml"), "[optim]\nlr = 0.1\nmomentun = 0.9\n");
-  Run f = keel("train bad.toml", tmp);
+  Outcome f = keel("train bad.toml", tmp);
   EXPECT_EQ(f.code, 1);
   EXPECT_NE(f.err.find("bad.toml:3"), std::string::npos) << f.err;
   EXPECT_NE(f.err.find("optim.momentum"), std::string::npos) << f.err;
@@ -96,26 +98,26 @@ TEST(CliTest, UnknownKeySuggestsTheNearestOne) {
 TEST(CliTest, InvalidValuesAreOneLineErrors) {
   TempDir tmp;
   for (const char* set : {"optim.lr=-1", "model.dropout=1.5", "train.batch_size=0", "train.epochs=many"}) {
-    Run r = keel(std::string("train --set ") + set, tmp);
+    Outcome r = keel(std::string("train --set ") + set, tmp);
     EXPECT_EQ(r.code, 1) << set;
     EXPECT_EQ(r.err.rfind("keel: error:", 0), 0u) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
-  Run missing = keel("train no-such-file.toml", tmp);
+  Outcome missing = keel("train no-such-file.toml", tmp);
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.err.find("no-such-file.toml"), std::string::npos);
 }
 
 TEST(CliTest, MissingDataSetNamesTheAptGetCommand) {
   TempDir tmp;
-  Run r = keel("train --set data.dir=" + tmp.file("empty"), tmp);
+  Outcome r = keel("train --set data.dir=" + tmp.file("empty"), tmp);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("apt-get install dataset-fashion-mnist"), std::string::npos) << r.err;
 }
 
 TEST(CliTest, UnwritableRunDirectory) {
   TempDir tmp;
-  Run r = keel("train --run-dir /proc/keel-no-such-dir", tmp);
+  Outcome r = keel("train --run-dir /proc/keel-no-such-dir", tmp);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("run directory"), std::string::npos) << r.err;
 }
@@ -123,26 +125,26 @@ TEST(CliTest, UnwritableRunDirectory) {
 TEST(CliTest, TrainEvalInspect) {
   if (!have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST is not installed";
   TempDir tmp;
-  Run t = keel(std::string("train ") + kTiny, tmp);
+  Outcome t = keel(std::string("train ") + kTiny, tmp);
   ASSERT_EQ(t.code, 0) << t.err;
   EXPECT_NE(t.out.find("epoch 2/2"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("test accuracy"), std::string::npos) << t.out;
   const fs::path run = tmp.path() / "runs" / "default";
   EXPECT_TRUE(fs::exists(run / "best.safetensors"));
 
-  Run e = keel("eval runs/default", tmp);
+  Outcome e = keel("eval runs/default", tmp);
   ASSERT_EQ(e.code, 0) << e.err;
   EXPECT_NE(e.out.find("test accuracy"), std::string::npos);
   EXPECT_NE(e.out.find("Ankle boot"), std::string::npos) << e.out;
   EXPECT_NE(e.out.find("confusion matrix"), std::string::npos);
 
-  Run bare = keel("eval runs/default/best.safetensors", tmp);
+  Outcome bare = keel("eval runs/default/best.safetensors", tmp);
   EXPECT_EQ(bare.code, 1);
   EXPECT_NE(bare.err.find("--config"), std::string::npos) << bare.err;
-  Run with_config = keel("eval runs/default/best.safetensors --config runs/default/config.toml", tmp);
+  Outcome with_config = keel("eval runs/default/best.safetensors --config runs/default/config.toml", tmp);
   EXPECT_EQ(with_config.code, 0) << with_config.err;
 
-  Run i = keel("inspect --run runs/default", tmp);
+  Outcome i = keel("inspect --run runs/default", tmp);
   ASSERT_EQ(i.code, 0) << i.err;
   EXPECT_NE(i.out.find("Linear"), std::string::npos) << i.out;
   EXPECT_NE(i.out.find("ReLU"), std::string::npos) << i.out;
@@ -152,9 +154,9 @@ TEST(CliTest, TrainEvalInspect) {
 TEST(CliTest, NonFiniteLossExitsNonZero) {
   if (!have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST is not installed";
   TempDir tmp;
-  Run r = keel(std::string("train ") + kTiny +
-                   " optim.lr=1e6 model.norm=none model.dropout=0 train.clip_grad_norm=0",
-               tmp);
+  Outcome r = keel(
+      std::string("train ") + kTiny + " optim.lr=1e6 model.norm=none model.dropout=0 train.clip_grad_norm=0",
+      tmp);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("non-finite"), std::string::npos) << r.err;
 }
@@ -167,7 +169,7 @@ TEST(CliTest, CompareWritesAReport) {
                       "[model]\nhidden = [32]\n[train]\nepochs = 2\nbatch_size = 64\nthreads = 2\n"
                       "[[variant]]\nname = \"none\"\n"
                       "[[variant]]\nname = \"l1\"\nreg.penalty = \"l1\"\nreg.lambda = 1e-3\n");
-  Run r = keel("compare cmp.toml", tmp);
+  Outcome r = keel("compare cmp.toml", tmp);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(fs::exists(tmp.path() / "runs" / "cmp" / "report.html"));
   EXPECT_TRUE(fs::exists(tmp.path() / "runs" / "cmp" / "l1" / "metrics.csv"));

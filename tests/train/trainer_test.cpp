@@ -22,17 +22,21 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
 
-bool have_fashion_mnist() { return fs::exists(fs::path(data::kFashionMnistDir) / "train-labels-idx1-ubyte.gz"); }
+bool have_fashion_mnist() {
+  return fs::exists(fs::path(data::kFashionMnistDir) / "train-labels-idx1-ubyte.gz");
+}
 
-#define SKIP_WITHOUT_DATA() \
-  if (!have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"
+#define SKIP_WITHOUT_DATA()  \
+  if (!have_fashion_mnist()) \
+  GTEST_SKIP() << "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"
 
 // A run that takes a fraction of a second: 320 training images in batches of 32 (10 steps per
 // epoch), a small validation and test set, one narrow hidden layer with BatchNorm and Dropout.
 Config tiny(std::int64_t epochs = 2) {
   Config c;
-  for (const char* s : {"data.train_subset=320", "data.val_fraction=0.01", "data.test_subset=500", "model.hidden=32",
-                        "train.batch_size=32", "train.eval_batch_size=250", "train.threads=2", "train.seed=7"})
+  for (const char* s :
+       {"data.train_subset=320", "data.val_fraction=0.01", "data.test_subset=500", "model.hidden=32",
+        "train.batch_size=32", "train.eval_batch_size=250", "train.threads=2", "train.seed=7"})
     c.set(s);
   c.set("train.epochs=" + std::to_string(epochs));
   return c;
@@ -70,7 +74,8 @@ void expect_same_tensors(const fs::path& a, const fs::path& b) {
     ASSERT_EQ(t.sizes(), u.sizes()) << name;
     ASSERT_EQ(t.dtype(), u.dtype()) << name;
     Tensor tc = t.contiguous(), uc = u.contiguous();
-    EXPECT_EQ(std::memcmp(tc.raw_data(), uc.raw_data(), tc.numel() * tc.element_size()), 0) << name << " differs";
+    EXPECT_EQ(std::memcmp(tc.raw_data(), uc.raw_data(), tc.numel() * tc.element_size()), 0)
+        << name << " differs";
   }
 }
 
@@ -82,7 +87,8 @@ TEST(TrainerTest, WritesTheRunDirectory) {
   ASSERT_EQ(r.status, TrainResult::Status::Completed) << r.message;
   EXPECT_EQ(r.exit_code, 0);
   const fs::path dir = tmp.file("run");
-  for (const char* f : {kConfigFile, kMetricsFile, kCurvesFile, kBestFile, kLastFile, kStateFile, kSummaryFile})
+  for (const char* f :
+       {kConfigFile, kMetricsFile, kCurvesFile, kBestFile, kLastFile, kStateFile, kSummaryFile})
     EXPECT_TRUE(fs::exists(dir / f)) << f;
   // metrics.csv: the header and one row per epoch.
   std::istringstream csv(read(dir / kMetricsFile));
@@ -173,7 +179,8 @@ TEST(TrainerTest, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint) {
   TempDir tmp;
   Quiet q;
   Config c = tiny(3);
-  for (const char* s : {"optim.lr=1e6", "model.norm=none", "train.clip_grad_norm=0", "model.dropout=0"}) c.set(s);
+  for (const char* s : {"optim.lr=1e6", "model.norm=none", "train.clip_grad_norm=0", "model.dropout=0"})
+    c.set(s);
   TrainResult r = Trainer(c, q.options(tmp.file("run"))).run();
   EXPECT_EQ(r.status, TrainResult::Status::NonFinite);
   EXPECT_EQ(r.exit_code, 1);
@@ -201,7 +208,8 @@ TEST(TrainerTest, MissingDataSaysHowToInstallIt) {
     Trainer(c, q.options(tmp.file("run"))).run();
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("apt-get install dataset-fashion-mnist"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("apt-get install dataset-fashion-mnist"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -211,33 +219,59 @@ TEST(TrainerTest, ResumeNeedsATrainingState) {
   EXPECT_THROW(Trainer::resume(tmp.path().string()), Error);
 }
 
-TEST(InspectTest, DeepSigmoidWithNormalInitShowsVanishingGradients) {
+Config deep_sigmoid(const char* init, double std) {
   Config c;
-  for (const char* s : {"model.init=normal", "model.activation=sigmoid", "model.hidden=256,256,256,256,256",
-                        "model.norm=none", "model.dropout=0"})
+  for (const char* s :
+       {"model.activation=sigmoid", "model.hidden=256,256,256,256,256", "model.norm=none", "model.dropout=0"})
     c.set(s);
+  c.set(std::string("model.init=") + init);
+  c.set("model.init_std=" + std::to_string(std));
+  return c;
+}
+
+TEST(InspectTest, SaturatedSigmoidsUnderNormalInit) {
   manual_seed(0);
-  auto model = build_model(c, 784, 10);
+  auto model = build_model(deep_sigmoid("normal", 1.0), 784, 10);
   Tensor x = randn({64, 1, 28, 28});
   Tensor y = randint(0, 10, {64});
   InspectResult r = inspect_layers(*model, x, y);
   ASSERT_EQ(r.layers.size(), model->size());
   const std::string text = r.to_text();
   EXPECT_NE(text.find("Sigmoid"), std::string::npos) << text;
-  EXPECT_NE(text.find("vanishing gradients"), std::string::npos) << text;
   // N(0, 1) weights on 784 inputs: pre-activations with std ~28 saturate most sigmoid units.
   EXPECT_GT(r.layers[2].saturated, 0.5) << text;
-  // The first Linear's weight gradient is far smaller than the last one's.
-  EXPECT_LT(r.layers[1].weight_grad_std, 1e-2 * r.layers.back().weight_grad_std) << text;
+  EXPECT_NE(text.find("vanishing gradients through saturated units"), std::string::npos) << text;
+}
 
-  // Kaiming + ReLU: no saturation figure, a dead-unit share instead, and no vanishing note.
+TEST(InspectTest, SmallNormalInitShrinksGradientsTowardsTheInput) {
+  manual_seed(0);
+  auto model = build_model(deep_sigmoid("normal", 0.01), 784, 10);
+  Tensor x = randn({64, 1, 28, 28});
+  Tensor y = randint(0, 10, {64});
+  InspectResult r = inspect_layers(*model, x, y);
+  const std::string text = r.to_text();
+  EXPECT_LT(r.layers[1].weight_grad_std, 1e-2 * r.layers.back().weight_grad_std) << text;
+  EXPECT_NE(text.find("vanishing gradients: the first layers"), std::string::npos) << text;
+
+  // The same depth with ReLU and Kaiming init: the gradient reaches the first layer.
+  Config relu = deep_sigmoid("kaiming", 1.0);
+  relu.set("model.activation=relu");
+  auto kaiming = build_model(relu, 784, 10);
+  InspectResult rk = inspect_layers(*kaiming, x, y);
+  EXPECT_GT(rk.layers[1].weight_grad_std, 1e-2 * rk.layers.back().weight_grad_std) << rk.to_text();
+  EXPECT_EQ(rk.to_text().find("vanishing"), std::string::npos) << rk.to_text();
+}
+
+TEST(InspectTest, ReluLayersReportDeadUnits) {
   Config k;
   for (const char* s : {"model.norm=none", "model.dropout=0"}) k.set(s);
-  auto relu_model = build_model(k, 784, 10);
-  InspectResult rr = inspect_layers(*relu_model, x, y);
-  EXPECT_TRUE(std::isnan(rr.layers[2].saturated));
-  EXPECT_GE(rr.layers[2].dead, 0.0);
-  EXPECT_EQ(rr.to_text().find("vanishing"), std::string::npos) << rr.to_text();
+  manual_seed(0);
+  auto model = build_model(k, 784, 10);
+  InspectResult r = inspect_layers(*model, randn({32, 1, 28, 28}), randint(0, 10, {32}));
+  EXPECT_TRUE(std::isnan(r.layers[2].saturated));
+  EXPECT_GE(r.layers[2].dead, 0.0);
+  EXPECT_LT(r.layers[2].dead, 0.5);
+  EXPECT_EQ(r.to_text().find("vanishing"), std::string::npos) << r.to_text();
 }
 
 }  // namespace

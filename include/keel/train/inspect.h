@@ -16,8 +16,8 @@ struct LayerStats {
   std::int64_t index = 0;  // position in the Sequential
   std::string type;        // "Linear", "ReLU", ...
   Dims output_shape;
-  double act_mean = 0, act_std = 0;    // the layer's output
-  double grad_mean = NAN, grad_std = NAN;  // gradient of the loss w.r.t. the output
+  double act_mean = 0, act_std = 0;                      // the layer's output
+  double grad_mean = NAN, grad_std = NAN;                // gradient of the loss w.r.t. the output
   double weight_grad_mean = NAN, weight_grad_std = NAN;  // w.r.t. the layer's weight (if any)
   double saturated = NAN;  // Sigmoid: y < 0.01 or y > 0.99; Tanh: |y| > 0.99 (share of outputs)
   double dead = NAN;       // ReLU: share of units that are zero for the whole batch

@@ -36,8 +36,10 @@ RunData load_test_data(const Config& config);
 
 // The training loader: shuffled with train.seed, batch train.batch_size, augmented when
 // data.augment is set.
-std::unique_ptr<data::DataLoader> make_train_loader(const Config& config, std::shared_ptr<const data::Dataset> train);
+std::unique_ptr<data::DataLoader> make_train_loader(const Config& config,
+                                                    std::shared_ptr<const data::Dataset> train);
 // An evaluation loader: in order, batch train.eval_batch_size.
-std::unique_ptr<data::DataLoader> make_eval_loader(const Config& config, std::shared_ptr<const data::Dataset> set);
+std::unique_ptr<data::DataLoader> make_eval_loader(const Config& config,
+                                                   std::shared_ptr<const data::Dataset> set);
 
 }  // namespace keel::train

@@ -19,8 +19,8 @@
 // identical weights. A resumed run restores the model, the optimizer, the scheduler position,
 // the default generator's offset, and the epoch and step, and ends with the same weights as a
 // run that was never interrupted.
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -32,7 +32,7 @@
 namespace keel::train {
 
 struct TrainerOptions {
-  std::string run_dir;  // empty: <run.dir>/<run.name>
+  std::string run_dir;          // empty: <run.dir>/<run.name>
   std::ostream* out = nullptr;  // progress and results; null: std::cout
   std::ostream* err = nullptr;  // warnings; null: std::cerr
   // Progress display: -1 picks a bar when `out` is std::cout on a terminal, else plain lines;
