@@ -70,6 +70,8 @@ std::string exact(double v) {
   return buf;
 }
 
+std::string nonfinite_text(double v) { return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"); }
+
 const std::string& meta(const io::Metadata& m, const std::string& key, const std::string& file) {
   auto it = m.find(key);
   KEEL_CHECK(it != m.end(), file, ": not a keel training state (no '", key, "' in its metadata)");
@@ -227,6 +229,7 @@ void write_summary(const fs::path& path, const TrainResult& r) {
      << "  \"diagnosis\": " << json_string(r.diagnosis.summary) << ",\n"
      << "  \"evidence\": " << json_list(r.diagnosis.evidence) << ",\n"
      << "  \"remedies\": " << json_list(r.diagnosis.remedies) << ",\n"
+     << "  \"gradient_warnings\": " << json_list(r.gradient_warnings) << ",\n"
      << "  \"message\": " << json_string(r.message) << "\n"
      << "}\n";
   write_text_file_atomic(path, os.str());
@@ -405,7 +408,6 @@ TrainResult Trainer::run() {
     if (i == 0) sums = EpochSums{};
     const double seconds_before = sums.seconds;
     const bool partial = i > 0;
-    std::vector<double> step_norms;
     double last_lr = optimizer->param_groups()[0].lr();
     progress.begin_epoch(epoch + 1, epochs, steps, i);
     data::DataLoader::Iterator it;
@@ -432,9 +434,9 @@ TrainResult Trainer::run() {
         Tensor total = penalized ? loss + penalty(c, penalized_weights) * lambda : loss;
         total.backward();
         grad_norm = nn::utils::clip_grad_norm_(params, clip > 0 ? clip : INFINITY).item();
-        if (!std::isfinite(grad_norm)) bad = "non-finite gradient norm (" + exact(grad_norm) + ")";
+        if (!std::isfinite(grad_norm)) bad = "non-finite gradient norm (" + nonfinite_text(grad_norm) + ")";
       } else {
-        bad = "non-finite loss (" + exact(loss_value) + ")";
+        bad = "non-finite loss (" + nonfinite_text(loss_value) + ")";
       }
       if (!bad.empty()) {
         progress.interrupt();
@@ -470,7 +472,6 @@ TrainResult Trainer::run() {
       sums.seen += b.size();
       sums.grad_norm += grad_norm;
       ++sums.norms;
-      step_norms.push_back(grad_norm);
       samples_now += b.size();
       progress.update(i + 1, sums.loss / static_cast<double>(sums.seen),
                       static_cast<double>(sums.correct) / static_cast<double>(sums.seen), samples_now);
@@ -526,8 +527,10 @@ TrainResult Trainer::run() {
     write_text_file_atomic(dir / kCurvesFile,
                            learning_curves_svg({{fs::path(run_dir_).filename().string(), log}}));
     progress.end_epoch(m, best && val_loader);
-    for (const auto& w : gradient_warnings(step_norms, static_cast<long long>(steps), epoch + 1))
-      err << "keel: warning: " << w.message << "\n";
+    // Epoch-mean norms: per-step norms swing by 10x near convergence and would warn on noise.
+    // A warning is printed when its range of epochs starts; the summary lists the whole ranges.
+    for (const auto& w : gradient_warnings(log))
+      if (w.first_epoch == m.epoch) err << "keel: warning: " << w.message << "\n";
 
     if (patience > 0 && val_loader && stopper.step(m.val_acc)) {
       out << "early stopping: no validation improvement for " << patience << " epochs (best: epoch "
@@ -566,6 +569,11 @@ TrainResult Trainer::run() {
     dopt.num_classes = static_cast<int>(data.classes);
     result.diagnosis = diagnose(log, dopt);
     out << result.diagnosis.to_text();
+    for (const auto& w : gradient_warnings(log)) result.gradient_warnings.push_back(w.message);
+    if (!result.gradient_warnings.empty()) {
+      out << "Gradient warnings:\n";
+      for (const auto& w : result.gradient_warnings) out << "  - " << w << "\n";
+    }
   }
   write_summary(dir / kSummaryFile, result);
   return result;

@@ -161,6 +161,29 @@ TEST(CliTest, NonFiniteLossExitsNonZero) {
   EXPECT_NE(r.err.find("non-finite"), std::string::npos) << r.err;
 }
 
+// A real SIGINT once the first epoch is done: exit 130, a resumable state, and --resume
+// finishes the run.
+TEST(CliTest, CtrlCStopsWithAResumableState) {
+  if (!have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST is not installed";
+  TempDir tmp;
+  const std::string script =
+      "'" KEEL_CLI_PATH
+      "' train --run-dir run --set data.train_subset=2000 data.val_fraction=0.01 "
+      "data.test_subset=200 model.hidden=32 train.epochs=1000 train.batch_size=20 train.threads=2 "
+      ">out.txt 2>err.txt & pid=$!; "
+      "for i in $(seq 1 600); do grep -q '^epoch 1/' out.txt 2>/dev/null && break; sleep 0.05; done; "
+      "kill -INT $pid; wait $pid; echo $? >code.txt";
+  testing::write_text(tmp.file("ctrl_c.sh"), script);
+  ASSERT_EQ(std::system(("cd '" + tmp.path().string() + "' && bash ctrl_c.sh").c_str()), 0);
+  EXPECT_EQ(slurp(tmp.path() / "code.txt"), "130\n") << slurp(tmp.path() / "err.txt");
+  const std::string err = slurp(tmp.path() / "err.txt");
+  EXPECT_NE(err.find("keel train --resume run"), std::string::npos) << err;
+  EXPECT_TRUE(fs::exists(tmp.path() / "run" / "training_state.safetensors"));
+  Outcome r = keel("train --resume run --set train.epochs=2", tmp);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("resuming run"), std::string::npos) << r.out;
+}
+
 TEST(CliTest, CompareWritesAReport) {
   if (!have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST is not installed";
   TempDir tmp;

@@ -60,6 +60,7 @@ struct TrainResult {
   double test_loss = NAN;
   bool stopped_early = false;
   Diagnosis diagnosis;
+  std::vector<std::string> gradient_warnings;  // exploding/vanishing gradient norms (epoch ranges)
 };
 
 class Trainer {
