@@ -95,6 +95,10 @@ int run_inspect(const InspectArgs& in) {
   std::cout << "model (weights: " << weights << "):\n" << *model << "\n";
   std::cout << "one training batch of " << batch.size() << " images, train mode:\n";
   std::cout << train::inspect_layers(*model, batch.data, batch.target).to_text();
+  if (c.get_string("model.norm") != "none" && args.run.empty())
+    std::cout << "note: model.norm = " << c.get_string("model.norm")
+              << " renormalizes every hidden layer, which hides most of what the initialization does; "
+                 "add --set model.norm=none to see the initialization alone\n";
   return 0;
 }
 

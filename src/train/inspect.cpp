@@ -101,18 +101,20 @@ std::string InspectResult::to_text() const {
     os << line;
   }
   os << "loss " << fmt(loss, "%.4f") << "\n";
-  // The weight-gradient std of the first and the last layer with weights tells whether the
-  // signal reaching the first layers is vanishing or exploding.
-  const LayerStats* first = nullptr;
-  const LayerStats* last = nullptr;
-  for (const LayerStats& s : layers) {
-    if (std::isnan(s.weight_grad_std) || s.type.find("Norm") != std::string::npos) continue;
-    if (!first) first = &s;
-    last = &s;
-  }
+  // The weight-gradient std of the first and the last hidden layer with weights (the output
+  // layer when there is only one hidden one) tells whether the signal reaching the first
+  // layers is vanishing or exploding. The output layer itself is left out when possible: it
+  // sits next to the loss and gets larger gradients in every healthy net too.
+  std::vector<const LayerStats*> weighted;
+  for (const LayerStats& s : layers)
+    if (!std::isnan(s.weight_grad_std) && s.type.find("Norm") == std::string::npos) weighted.push_back(&s);
+  const LayerStats* first = weighted.empty() ? nullptr : weighted.front();
+  const LayerStats* last =
+      weighted.size() >= 3 ? weighted[weighted.size() - 2] : (weighted.empty() ? nullptr : weighted.back());
   if (first && last && first != last && last->weight_grad_std > 0) {
     const double ratio = first->weight_grad_std / last->weight_grad_std;
-    os << "weight-gradient std, first layer (" << first->index << ") / last layer (" << last->index
+    os << "weight-gradient std, first layer (" << first->index << ") / "
+       << (weighted.size() >= 3 ? "last hidden layer (" : "output layer (") << last->index
        << "): " << fmt(ratio) << "\n";
     if (ratio < 1e-2) {
       os << "vanishing gradients: the first layers get " << fmt(1 / ratio)
