@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   }
   std::vector<bench::Workload> workloads = bench::core_workloads();
   for (auto& w : bench::nn_workloads()) workloads.push_back(std::move(w));
+  for (auto& w : bench::step_workloads()) workloads.push_back(std::move(w));
   std::printf("| threads | workload | keel | LibTorch | keel speedup | keel achieved |\n");
   std::printf("|---|---|---|---|---|---|\n");
   for (int threads : thread_counts) {
