@@ -3,6 +3,7 @@
 // against what the machine measured in the same run.
 //
 //   ./build/bench/bench/keel_vs_torch [--threads 1,2] [--filter substring]
+#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -19,6 +20,13 @@
 #include "side_by_side/workloads.h"
 
 namespace {
+
+// torch::set_num_threads does not reach Debian's OpenBLAS (a pthreads build with its own
+// pool), so LibTorch's matmul would use every core at "1 thread". Give it the same count.
+void set_openblas_threads(int n) {
+  using Fn = void (*)(int);
+  if (auto fn = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
+}
 
 std::string fmt_time(double s) {
   char buf[32];
@@ -49,11 +57,13 @@ int main(int argc, char** argv) {
   }
   std::vector<bench::Workload> workloads = bench::core_workloads();
   for (auto& w : bench::nn_workloads()) workloads.push_back(std::move(w));
+  for (auto& w : bench::step_workloads()) workloads.push_back(std::move(w));
   std::printf("| threads | workload | keel | LibTorch | keel speedup | keel achieved |\n");
   std::printf("|---|---|---|---|---|---|\n");
   for (int threads : thread_counts) {
     keel::set_num_threads(threads);
     torch::set_num_threads(threads);
+    set_openblas_threads(threads);
     double peak = bench::fma_peak_gflops(threads);
     double copy_bw = bench::copy_bandwidth_gbs(threads, 1L << 24);
     std::printf("| %d | machine: FMA peak %.0f GFLOPS, copy %.1f GB/s | | | | |\n", threads, peak, copy_bw);

@@ -15,5 +15,6 @@ struct Workload {
 
 std::vector<Workload> core_workloads();  // tensor core: issue "Foundation"
 std::vector<Workload> nn_workloads();    // layers, normalization, optimizer steps
+std::vector<Workload> step_workloads();  // whole training steps (performance issue)
 
 }  // namespace bench

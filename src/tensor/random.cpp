@@ -13,6 +13,7 @@
 #include "keel/tensor/factories.h"
 #include "kernels/cpu/copy.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/random_fill.h"
 
 namespace keel {
 
@@ -82,15 +83,7 @@ void fill_uniform(const Tensor& out, double from, double to, Generator* gen) {
   std::uint64_t first = 0;
   Generator g = reserve(gen, static_cast<std::uint64_t>(out.numel()), first);
   KEEL_DISPATCH_FLOATING(out.dtype(), "uniform_", [&] {
-    if (from == 0.0 && to == 1.0) {
-      generate<scalar_t>(out, kernels::kGrain,
-                         [&](scalar_t* d, std::int64_t i) { d[i] = unit<scalar_t>(g.at(first + i)); });
-    } else {
-      const double width = to - from;
-      generate<scalar_t>(out, kernels::kGrain, [&](scalar_t* d, std::int64_t i) {
-        d[i] = static_cast<scalar_t>(from + width * static_cast<double>(unit<scalar_t>(g.at(first + i))));
-      });
-    }
+    kernels::fill_uniform(g.seed(), first, out.data_ptr<scalar_t>(), out.numel(), from, to - from);
   });
 }
 
@@ -214,11 +207,17 @@ Tensor bernoulli(const Dims& shape, double p, DType dtype, Generator* gen) {
   Tensor out = empty(shape, dtype);
   std::uint64_t first = 0;
   Generator g = reserve(gen, static_cast<std::uint64_t>(out.numel()), first);
-  KEEL_DISPATCH_ALL(dtype, "bernoulli", [&] {
-    generate<scalar_t>(out, kernels::kGrain, [&](scalar_t* d, std::int64_t i) {
-      d[i] = static_cast<scalar_t>(unit_double(g.at(first + i)) < p ? 1 : 0);
+  if (dtype == kFloat32) {
+    kernels::fill_bernoulli(g.seed(), first, out.data_ptr<float>(), out.numel(), p, 1.0f);
+  } else if (dtype == kFloat64) {
+    kernels::fill_bernoulli(g.seed(), first, out.data_ptr<double>(), out.numel(), p, 1.0);
+  } else {
+    KEEL_DISPATCH_ALL(dtype, "bernoulli", [&] {
+      generate<scalar_t>(out, kernels::kGrain, [&](scalar_t* d, std::int64_t i) {
+        d[i] = static_cast<scalar_t>(unit_double(g.at(first + i)) < p ? 1 : 0);
+      });
     });
-  });
+  }
   return out;
 }
 

@@ -173,3 +173,26 @@ TEST(Conv2d, LargeBatchParallelMatchesSerialFloat64) {
     EXPECT_LT(keel::testing::max_abs_diff(y[i], F::conv2d(x[i], w, b, 1, 1)), 1e-12);
   }
 }
+
+TEST(Conv2d, WinogradFloat32MatchesFloat64) {
+  // Large enough for the float32 Winograd path (3x3, stride 1); float64 runs im2col + GEMM.
+  // Checks forward and all three gradients, with and without bias, padded and unpadded.
+  for (std::int64_t pad : {1, 0}) {
+    for (bool with_bias : {true, false}) {
+      Tensor x = rnd({4, 32, 28, 28}, 11).requires_grad_(),
+             w = (rnd({32, 32, 3, 3}, 12) * 0.2).requires_grad_();
+      Tensor b = with_bias ? rnd({32}, 13).requires_grad_() : Tensor();
+      Tensor y = F::conv2d(x, w, b, 1, pad);
+      Tensor g = rnd(y.sizes(), 14);
+      y.backward(g);
+      Tensor xd = x.detach().to_double().requires_grad_(), wd = w.detach().to_double().requires_grad_();
+      Tensor bd = with_bias ? b.detach().to_double().requires_grad_() : Tensor();
+      Tensor yd = F::conv2d(xd, wd, bd, 1, pad);
+      yd.backward(g.to_double());
+      EXPECT_LT(keel::testing::max_abs_diff(y.to_double(), yd), 1e-4) << "pad " << pad;
+      EXPECT_LT(keel::testing::max_abs_diff(x.grad().to_double(), xd.grad()), 1e-4) << "pad " << pad;
+      EXPECT_LT(keel::testing::max_abs_diff(w.grad().to_double(), wd.grad()), 1e-3) << "pad " << pad;
+      if (with_bias) EXPECT_LT(keel::testing::max_abs_diff(b.grad().to_double(), bd.grad()), 1e-3);
+    }
+  }
+}

@@ -255,3 +255,20 @@ TEST(TensorRandom, InPlaceFillsAndAutograd) {
   ASSERT_TRUE(other.grad().defined());
   EXPECT_EQ(values_of(other.grad()), values_of(y));
 }
+
+// The vectorized fills must follow the documented counter mapping exactly.
+TEST(RandomMapping, RandAndBernoulliFollowGeneratorAt) {
+  keel::Generator g(1234);
+  keel::Generator ref(1234);
+  keel::Tensor u = keel::rand({1000}, keel::kFloat32, &g);
+  keel::Tensor d = keel::rand({1000}, keel::kFloat64, &g);
+  keel::Tensor b = keel::bernoulli({1000}, 0.3, keel::kFloat32, &g);
+  for (std::int64_t i = 0; i < 1000; ++i) {
+    float uf = static_cast<float>(ref.at(static_cast<std::uint64_t>(i)) >> 40) * 0x1.0p-24f;
+    EXPECT_EQ(u[i].item<float>(), uf);
+    double ud = static_cast<double>(ref.at(static_cast<std::uint64_t>(1000 + i)) >> 11) * 0x1.0p-53;
+    EXPECT_EQ(d[i].item<double>(), ud);
+    double ub = static_cast<double>(ref.at(static_cast<std::uint64_t>(2000 + i)) >> 11) * 0x1.0p-53;
+    EXPECT_EQ(b[i].item<float>(), ub < 0.3 ? 1.0f : 0.0f);
+  }
+}

@@ -8,11 +8,14 @@
 // channel (N strided runs of S) for batch norm, so the second pass over a block (normalize,
 // or grad_input) reads it from cache, not memory. When the channel has no spatial extent
 // (BatchNorm1d on (N, C)), channels are columns: statistics come from a sweep over rows into
-// per-column sums, vectorized across columns, in per-thread partial buffers.
+// per-column sums, vectorized across columns, in per-thread partial buffers. Row outputs larger
+// than the caches (layer norm, BatchNorm1d) are written with non-temporal stores (StreamOut),
+// which saves the read of each written line.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/normalization.cpp"
 // clang-format off
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/cache_control.h>
 #include <hwy/highway.h>
 // clang-format on
 
@@ -111,6 +114,35 @@ inline void GradAffine(const T* HWY_RESTRICT g, const T* HWY_RESTRICT x, T* HWY_
   for (I64 i = 0; i < n; ++i) dx[i] = g[i] * c1 + x[i] * c2 + c3;
 }
 
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Outputs at least this large bypass the cache (non-temporal stores): they cannot stay cached
+// until they are read again anyway, and a plain store first reads each line it writes, which
+// makes writing cost as much memory traffic as two reads.
+constexpr I64 kStreamBytes = I64{8} << 20;
+
+template <class T>
+bool StreamOutput(I64 elems) {
+  return elems * static_cast<I64>(sizeof(T)) >= kStreamBytes;
+}
+
+// dst[0, n) = src[0, n) with non-temporal stores from the first vector-aligned element of dst.
+// src is a row just computed into an L1-resident buffer. Call hwy::FlushStream() before other
+// threads read dst.
+template <class T>
+void StreamOut(const T* HWY_RESTRICT src, T* HWY_RESTRICT dst, I64 n) {
+  const hn::ScalableTag<T> d;
+  const I64 lanes = static_cast<I64>(hn::Lanes(d));
+  const std::uintptr_t align = static_cast<std::uintptr_t>(lanes) * sizeof(T);
+  I64 i = 0;
+  while (i < n && reinterpret_cast<std::uintptr_t>(dst + i) % align != 0) {
+    dst[i] = src[i];
+    ++i;
+  }
+  for (; i + lanes <= n; i += lanes) hn::Stream(hn::LoadU(d, src + i), d, dst + i);
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
 // Splits [0, total) into `parts` nearly equal ranges: the bounds of part k.
 inline I64 PartBegin(I64 total, I64 parts, I64 k) { return total * k / parts; }
 
@@ -148,12 +180,16 @@ template <class T>
 void ApplyChannels(const T* HWY_RESTRICT x, T* HWY_RESTRICT y, I64 n, I64 c, I64 s, const T* HWY_RESTRICT a,
                    const T* HWY_RESTRICT b) {
   if (s == 1) {
+    const bool stream = StreamOutput<T>(n * c);
     parallel_for(0, n, RowGrain(c), [&](I64 r0, I64 r1) {
+      std::vector<T> row(stream ? static_cast<std::size_t>(c) : 0);
       for (I64 r = r0; r < r1; ++r) {
         const T* HWY_RESTRICT xr = x + r * c;
-        T* HWY_RESTRICT yr = y + r * c;
+        T* HWY_RESTRICT yr = stream ? row.data() : y + r * c;
         for (I64 j = 0; j < c; ++j) yr[j] = xr[j] * a[j] + b[j];
+        if (stream) StreamOut(yr, y + r * c, c);
       }
+      if (stream) hwy::FlushStream();
     });
     return;
   }
@@ -320,16 +356,20 @@ void BatchNormBackwardT(const Args& p) {
   }
   if (!dx) return;
   if (S == 1) {
+    const bool stream = StreamOutput<T>(N * C);
     parallel_for(0, N, RowGrain(C), [&](I64 r0, I64 r1) {
       const T* HWY_RESTRICT a1 = c1.data();
       const T* HWY_RESTRICT a2 = c2.data();
       const T* HWY_RESTRICT a3 = c3.data();
+      std::vector<T> row(stream ? static_cast<std::size_t>(C) : 0);
       for (I64 r = r0; r < r1; ++r) {
         const T* HWY_RESTRICT gr = g + r * C;
         const T* HWY_RESTRICT xr = x + r * C;
-        T* HWY_RESTRICT dr = dx + r * C;
+        T* HWY_RESTRICT dr = stream ? row.data() : dx + r * C;
         for (I64 j = 0; j < C; ++j) dr[j] = gr[j] * a1[j] + xr[j] * a2[j] + a3[j];
+        if (stream) StreamOut(dr, dx + r * C, C);
       }
+      if (stream) hwy::FlushStream();
     });
   } else {
     parallel_for(0, N * C, RowGrain(S), [&](I64 i0, I64 i1) {
@@ -348,10 +388,12 @@ void LayerNormRows(const Args& p) {
   const T* HWY_RESTRICT w = static_cast<const T*>(p.w);
   const T* HWY_RESTRICT b = static_cast<const T*>(p.b);
   const I64 M = p.s;
+  const bool stream = StreamOutput<T>(p.n * M);
   parallel_for(0, p.n, RowGrain(M), [&](I64 r0, I64 r1) {
+    std::vector<T> row(stream ? static_cast<std::size_t>(M) : 0);
     for (I64 r = r0; r < r1; ++r) {
       const T* HWY_RESTRICT xr = x + r * M;
-      T* HWY_RESTRICT yr = y + r * M;
+      T* HWY_RESTRICT yr = stream ? row.data() : y + r * M;
       double k = static_cast<double>(xr[0]), s = 0, q = 0;
       Moments(xr, M, k, s, q);
       double m1 = s / static_cast<double>(M);
@@ -366,7 +408,9 @@ void LayerNormRows(const Args& p) {
         if constexpr (kB) v = v + b[j];
         yr[j] = v;
       }
+      if (stream) StreamOut(yr, y + r * M, M);
     }
+    if (stream) hwy::FlushStream();
   });
 }
 
@@ -390,7 +434,9 @@ void LayerNormBackwardRows(const Args& p) {
   // grad_weight and grad_bias sum over rows: each part keeps its own column sums.
   const I64 parts = want_params ? SweepParts(R, M) : 1;
   std::vector<double> part(want_params ? static_cast<std::size_t>(parts * 2 * M) : 0, 0.0);
+  const bool stream = dx && StreamOutput<T>(R * M);
   auto run = [&](I64 r0, I64 r1, double* HWY_RESTRICT pdw, double* HWY_RESTRICT pdb) {
+    std::vector<T> row(stream ? static_cast<std::size_t>(M) : 0);
     for (I64 r = r0; r < r1; ++r) {
       const T* HWY_RESTRICT xr = x + r * M;
       const T* HWY_RESTRICT gr = g + r * M;
@@ -413,13 +459,15 @@ void LayerNormBackwardRows(const Args& p) {
       const double c2 = -rstd * rstd * rstd * b * inv_m;
       const T k1 = static_cast<T>(rstd), k2 = static_cast<T>(c2),
               k3 = static_cast<T>(-rstd * a * inv_m - c2 * mean);
-      T* HWY_RESTRICT dr = dx + r * M;
+      T* HWY_RESTRICT dr = stream ? row.data() : dx + r * M;
       for (I64 j = 0; j < M; ++j) {
         T gw = gr[j];
         if constexpr (kW) gw = gw * w[j];
         dr[j] = gw * k1 + xr[j] * k2 + k3;
       }
+      if (stream) StreamOut(dr, dx + r * M, M);
     }
+    if (stream) hwy::FlushStream();
   };
   if (!want_params) {
     parallel_for(0, R, RowGrain(M), [&](I64 r0, I64 r1) { run(r0, r1, nullptr, nullptr); });

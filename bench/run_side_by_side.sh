@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds and runs the side-by-side harness (keel vs LibTorch in one process) at 1 and 2
+# threads. Needs Debian's libtorch-dev (installed here if missing).
+# Usage: bench/run_side_by_side.sh [--threads 1,2] [--filter substring]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install_deps.sh libtorch-dev
+export CCACHE_DIR="${CCACHE_DIR:-$PWD/build/.ccache}"
+cmake --preset bench >/dev/null
+cmake --build --preset bench -j "$(nproc)" --target keel_vs_torch >/dev/null
+# The environment this project is measured in pins OpenBLAS (LibTorch's BLAS) to its Haswell
+# kernels; keep a value that is already set, otherwise use that one.
+export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
+./build/bench/bench/keel_vs_torch "$@"
