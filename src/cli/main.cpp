@@ -31,8 +31,10 @@ int main(int argc, char** argv) {
       "metrics.csv, curves.svg, best/last checkpoints and summary.json");
   train_cmd->add_option("config", train.config, "run configuration (TOML); none: the default MLP");
   train_cmd->add_option("--set", train.sets, kSetHelp);
-  train_cmd->add_option("--resume", train.resume, "continue the interrupted run in RUN_DIR");
-  train_cmd->add_option("--run-dir", train.run_dir, "write the run here instead of <run.dir>/<run.name>");
+  train_cmd->add_option("--resume", train.resume, "continue the interrupted run in RUN_DIR")
+      ->option_text("RUN_DIR");
+  train_cmd->add_option("--run-dir", train.run_dir, "write the run here instead of <run.dir>/<run.name>")
+      ->option_text("DIR");
   train_cmd->add_flag("--help-config", train.help_config, "list every config key with its default and exit");
 
   CompareArgs compare;
@@ -48,7 +50,8 @@ int main(int argc, char** argv) {
       "eval", "Evaluate a trained model on the test set: accuracy, per-class accuracy, confusion matrix");
   eval_cmd->add_option("target", eval.target, "a run directory (uses its best.safetensors) or a checkpoint")
       ->required();
-  eval_cmd->add_option("--config", eval.config, "the model's configuration (required for a bare checkpoint)");
+  eval_cmd->add_option("--config", eval.config, "the model's configuration (required for a bare checkpoint)")
+      ->option_text("CONFIG");
   eval_cmd->add_option("--set", eval.sets, kSetHelp);
 
   InspectArgs inspect;
@@ -58,7 +61,8 @@ int main(int argc, char** argv) {
                          "statistics, saturated sigmoid/tanh units, dead ReLUs (shows vanishing gradients)");
   inspect_cmd->add_option("config", inspect.config, "run configuration (TOML); none: the default MLP");
   inspect_cmd->add_option("--set", inspect.sets, kSetHelp);
-  inspect_cmd->add_option("--run", inspect.run, "inspect the trained model of a run directory");
+  inspect_cmd->add_option("--run", inspect.run, "inspect the trained model of a run directory")
+      ->option_text("RUN_DIR");
 
   try {
     app.parse(argc, argv);
