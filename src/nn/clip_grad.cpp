@@ -31,8 +31,10 @@ double reduce_abs(const T* x, std::int64_t n, double p) {
           acc = (a > acc || a != a) ? a : acc;
         }
       } else if (p == 1) {
+#pragma omp simd reduction(+ : acc)
         for (std::int64_t i = b; i < e; ++i) acc += std::abs(static_cast<double>(x[i]));
       } else if (p == 2) {
+#pragma omp simd reduction(+ : acc)
         for (std::int64_t i = b; i < e; ++i) acc += static_cast<double>(x[i]) * static_cast<double>(x[i]);
       } else if (p == 0) {
         for (std::int64_t i = b; i < e; ++i) acc += x[i] != T(0) ? 1.0 : 0.0;
