@@ -5,7 +5,8 @@
 # readers get a bounded smoke fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install_deps.sh
+# The data set and python3-torch let the Fashion-MNIST and PyTorch-interop tests run too.
+bash scripts/install_deps.sh dataset-fashion-mnist python3-torch
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/build/.ccache}"
 jobs=$(nproc)
 
