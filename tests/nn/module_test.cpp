@@ -155,3 +155,45 @@ TEST(Dropout, TrainScalesEvalIsIdentity) {
   nn::Dropout all(1.0);
   EXPECT_EQ(all.forward(x).abs().sum().item(), 0.0);
 }
+
+TEST(Dropout2d, ZeroesWholeChannelsInTrainingOnly) {
+  manual_seed(1);
+  nn::Dropout2d drop(0.5);
+  Tensor x = ones({8, 16, 4, 4});
+  Tensor y = drop.forward(x);
+  // Every (sample, channel) plane is all zero or all 2 (= 1 / (1 - p)).
+  Tensor plane_max = y.amax({2, 3}), plane_min = y.amin({2, 3});
+  EXPECT_EQ(keel::testing::max_abs_diff(plane_max, plane_min), 0.0);
+  double zeroed = plane_max.eq(0.0).to(kFloat64).mean().item();
+  EXPECT_GT(zeroed, 0.3);
+  EXPECT_LT(zeroed, 0.7);
+  EXPECT_NEAR(y.max().item(), 2.0, 1e-6);
+  drop.eval();
+  EXPECT_TRUE(drop.forward(x).is_same(x));
+  EXPECT_THROW(drop.train().forward(ones({4, 4})), Error);
+}
+
+TEST(ActivationModules, MatchTheirFunctionsAndPrintLikePyTorch) {
+  Tensor x = tensor({{-2.0, -0.5, 0.0, 0.5, 2.0}});
+  std::vector<std::pair<std::shared_ptr<nn::Module>, Tensor>> cases = {
+      {std::make_shared<nn::ReLU>(), relu(x)},
+      {std::make_shared<nn::LeakyReLU>(0.2), leaky_relu(x, 0.2)},
+      {std::make_shared<nn::Sigmoid>(), sigmoid(x)},
+      {std::make_shared<nn::Tanh>(), keel::tanh(x)},
+      {std::make_shared<nn::GELU>("tanh"), gelu(x, "tanh")},
+      {std::make_shared<nn::ELU>(0.5), elu(x, 0.5)},
+      {std::make_shared<nn::Softmax>(1), softmax(x, 1)},
+      {std::make_shared<nn::LogSoftmax>(1), log_softmax(x, 1)},
+      {std::make_shared<nn::Identity>(), x},
+  };
+  for (auto& [m, want] : cases) {
+    EXPECT_EQ(keel::testing::max_abs_diff(m->forward(x), want), 0.0) << m->type_name();
+    m->eval();
+    EXPECT_EQ(keel::testing::max_abs_diff(m->forward(x), want), 0.0) << m->type_name() << " (eval)";
+  }
+  std::ostringstream os;
+  os << nn::LeakyReLU(0.2) << " " << nn::GELU("tanh") << " " << nn::Softmax(1) << " " << nn::Flatten();
+  EXPECT_EQ(os.str(), "LeakyReLU(negative_slope=0.2) GELU(approximate='tanh') Softmax(dim=1) Flatten(start_dim=1, end_dim=-1)");
+  EXPECT_EQ(nn::Flatten().forward(zeros({2, 3, 4})).sizes(), Dims({2, 12}));
+  EXPECT_THROW(nn::GELU("fast"), Error);
+}
