@@ -4,19 +4,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "io/safetensors_header.h"
 #include "keel/autograd/grad_mode.h"
 #include "keel/io/atomic_file.h"
 #include "keel/tensor/factories.h"
 
+// The header's parsing and validation live in safetensors_header.cpp; this file reads the
+// tensors' data and writes files.
 namespace keel::io {
 namespace {
+
+using safetensors_detail::bad_file;
+using safetensors_detail::kMetadataKey;
+using safetensors_detail::Layout;
+using safetensors_detail::MemorySource;
+using safetensors_detail::read_layout;
+using safetensors_detail::ReadAt;
 
 // The format is little-endian; keel writes and reads tensor bytes as they are in memory.
 static_assert(std::endian::native == std::endian::little,
@@ -26,176 +35,7 @@ static_assert(std::endian::native == std::endian::little,
 // back in that order.
 using json = nlohmann::ordered_json;
 
-// A larger header is not a checkpoint but a corrupt length field; refuse it before allocating.
-constexpr std::uint64_t kMaxHeaderBytes = 100ull * 1000 * 1000;
-constexpr const char* kMetadataKey = "__metadata__";
-
-template <class... Args>
-[[noreturn]] void bad_file(const std::string& name, const Args&... parts) {
-  detail::fail("safetensors file '", name, "': ", parts...);
-}
-
-struct DTypeName {
-  const char* name;
-  DType dtype;
-};
-constexpr DTypeName kDTypes[] = {{"F32", kFloat32}, {"F64", kFloat64}, {"I64", kInt64}, {"BOOL", kBool}};
-// Valid in the format, but keel has no such tensor type.
-constexpr const char* kUnsupportedDTypes[] = {"F16",     "BF16", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3",
-                                              "F6_E3M2", "F4",   "I8",      "I16",     "I32",     "U8",
-                                              "U16",     "U32",  "U64",     "C64"};
-
-DType parse_dtype(const std::string& s, const std::string& file, const std::string& tensor) {
-  for (const auto& d : kDTypes)
-    if (s == d.name) return d.dtype;
-  for (const char* u : kUnsupportedDTypes)
-    if (s == u)
-      bad_file(file, "tensor '", tensor, "' has dtype ", s,
-               ", which keel does not support (supported: F32, F64, I64, BOOL); convert it in PyTorch first, "
-               "e.g. with .float()");
-  bad_file(file, "tensor '", tensor, "' has unknown dtype \"", s, "\"");
-}
-
-// A non-negative integer of the header; `what` names it in errors.
-std::uint64_t header_uint(const json& v, const std::string& file, const std::string& tensor,
-                          const char* what) {
-  if (v.is_number_unsigned()) return v.get<std::uint64_t>();
-  if (v.is_number_integer()) bad_file(file, "tensor '", tensor, "': ", what, " is negative (", v.dump(), ")");
-  bad_file(file, "tensor '", tensor, "': ", what, " must be a non-negative integer, got ", v.dump());
-}
-
-SafetensorsEntry parse_entry(const std::string& key, const json& v, const std::string& file) {
-  KEEL_CHECK(v.is_object(), "safetensors file '", file, "': tensor '", key,
-             "' must be an object with dtype, shape and data_offsets, got ", v.type_name());
-  SafetensorsEntry e;
-  e.name = key;
-  for (const char* field : {"dtype", "shape", "data_offsets"})
-    if (!v.contains(field)) bad_file(file, "tensor '", key, "' has no \"", field, "\"");
-  const json& dtype = v["dtype"];
-  if (!dtype.is_string()) bad_file(file, "tensor '", key, "': dtype must be a string, got ", dtype.dump());
-  e.dtype = parse_dtype(dtype.get<std::string>(), file, key);
-
-  const json& shape = v["shape"];
-  if (!shape.is_array()) bad_file(file, "tensor '", key, "': shape must be an array, got ", shape.dump());
-  if (shape.size() > static_cast<std::size_t>(kMaxDims))
-    bad_file(file, "tensor '", key, "' has ", shape.size(), " dims; keel supports at most ", kMaxDims);
-  // bytes = prod(shape) * element size, checked for overflow since every number is untrusted.
-  std::uint64_t bytes = element_size(e.dtype);
-  for (const json& d : shape) {
-    if (d.is_number_integer() && !d.is_number_unsigned())
-      bad_file(file, "tensor '", key, "' has a negative dimension in shape ", shape.dump());
-    std::uint64_t n = header_uint(d, file, key, "a dimension of shape");
-    if (n > static_cast<std::uint64_t>(INT64_MAX) || __builtin_mul_overflow(bytes, n, &bytes))
-      bad_file(file, "tensor '", key, "': shape ", shape.dump(), " is too large");
-    e.shape.push_back(static_cast<std::int64_t>(n));
-  }
-
-  const json& offsets = v["data_offsets"];
-  if (!offsets.is_array() || offsets.size() != 2)
-    bad_file(file, "tensor '", key, "': data_offsets must be [begin, end], got ", offsets.dump());
-  e.begin = header_uint(offsets[0], file, key, "data_offsets begin");
-  e.end = header_uint(offsets[1], file, key, "data_offsets end");
-  if (e.begin > e.end)
-    bad_file(file, "tensor '", key, "': data_offsets ", offsets.dump(), " end before they begin");
-  if (e.end - e.begin != bytes)
-    bad_file(file, "tensor '", key, "': data_offsets ", offsets.dump(), " span ", e.end - e.begin,
-             " bytes, but shape ", shape.dump(), " of ", dtype.get<std::string>(), " needs ", bytes);
-  return e;
-}
-
-// Parses and validates the JSON header against a data section of `data_size` bytes.
-SafetensorsHeader parse_header(const std::string& text, std::uint64_t data_size, const std::string& file) {
-  // The callback sees top-level keys as they are read: duplicates would otherwise silently
-  // overwrite each other.
-  std::set<std::string> seen;
-  std::string duplicate;
-  auto on_event = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::key && depth == 1 && duplicate.empty()) {
-      const auto& k = parsed.get_ref<const std::string&>();
-      if (!seen.insert(k).second) duplicate = k;
-    }
-    return true;
-  };
-  json header;
-  try {
-    header = json::parse(text.begin(), text.end(), on_event);
-  } catch (const json::exception& e) {
-    bad_file(file, "malformed JSON header: ", e.what());
-  }
-  if (!header.is_object()) bad_file(file, "the header must be a JSON object, got ", header.type_name());
-  if (!duplicate.empty()) bad_file(file, "the header names '", duplicate, "' twice");
-
-  SafetensorsHeader out;
-  for (const auto& [key, value] : header.items()) {
-    if (key == kMetadataKey) {
-      if (!value.is_object())
-        bad_file(file, "__metadata__ must be an object of strings, got ", value.type_name());
-      for (const auto& [mk, mv] : value.items()) {
-        if (!mv.is_string())
-          bad_file(file, "__metadata__ value of '", mk, "' must be a string, got ", mv.dump());
-        out.metadata[mk] = mv.get<std::string>();
-      }
-      continue;
-    }
-    out.entries.push_back(parse_entry(key, value, file));
-  }
-
-  // The data must be covered exactly once: sorted by offset, each tensor starts where the
-  // previous one ends, and the last one ends at the end of the file.
-  std::stable_sort(out.entries.begin(), out.entries.end(), [](const auto& a, const auto& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-  });
-  std::uint64_t pos = 0;
-  const SafetensorsEntry* prev = nullptr;
-  for (const auto& e : out.entries) {
-    if (e.end > data_size)
-      bad_file(file, "tensor '", e.name, "': data_offsets [", e.begin, ", ", e.end,
-               "] run past the end of the data (", data_size, " bytes); the file is truncated or corrupt");
-    if (e.begin < pos)
-      bad_file(file, "tensors '", prev->name, "' [", prev->begin, ", ", prev->end, "] and '", e.name, "' [",
-               e.begin, ", ", e.end, "] overlap");
-    if (e.begin > pos)
-      bad_file(file, "bytes [", pos, ", ", e.begin, ") of the data belong to no tensor (a gap before '",
-               e.name, "')");
-    pos = e.end;
-    prev = &e;
-  }
-  if (pos != data_size)
-    bad_file(file, "the data section has ", data_size, " bytes but the tensors cover ", pos,
-             "; trailing bytes or a corrupt header");
-  return out;
-}
-
-// Reads exactly n bytes at `offset` of the source, or returns false at its end.
-using ReadAt = bool (*)(void* ctx, std::uint64_t offset, void* dst, std::size_t n);
-
-struct Located {
-  SafetensorsHeader header;
-  std::uint64_t data_start = 0;
-};
-
-Located read_header(std::uint64_t total, ReadAt read, void* ctx, const std::string& file) {
-  if (total < 8)
-    bad_file(file, "too short (", total,
-             " bytes) to hold the 8-byte header length; truncated or not safetensors");
-  unsigned char len_bytes[8];
-  if (!read(ctx, 0, len_bytes, 8)) bad_file(file, "truncated while reading the header length");
-  std::uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | len_bytes[i];
-  if (n > kMaxHeaderBytes)
-    bad_file(file, "header length ", n, " exceeds the 100 MB limit; corrupt or not a safetensors file");
-  if (n > total - 8)
-    bad_file(file, "header length ", n, " runs past the end of the file (", total,
-             " bytes); the file is truncated");
-  std::string text(n, '\0');
-  if (n > 0 && !read(ctx, 8, text.data(), n)) bad_file(file, "truncated while reading the header");
-  Located out;
-  out.data_start = 8 + n;
-  out.header = parse_header(text, total - out.data_start, file);
-  return out;
-}
-
-SafetensorsContents read_tensors(const Located& loc, ReadAt read, void* ctx, const std::string& file) {
+SafetensorsContents read_tensors(const Layout& loc, ReadAt read, void* ctx, const std::string& file) {
   SafetensorsContents out;
   out.metadata = loc.header.metadata;
   out.tensors.reserve(loc.header.entries.size());
@@ -215,17 +55,6 @@ SafetensorsContents read_tensors(const Located& loc, ReadAt read, void* ctx, con
 }
 
 // ---- sources ------------------------------------------------------------------------------
-
-struct MemorySource {
-  const unsigned char* data;
-  std::uint64_t size;
-  static bool read(void* ctx, std::uint64_t offset, void* dst, std::size_t n) {
-    auto* s = static_cast<MemorySource*>(ctx);
-    if (offset > s->size || n > s->size - offset) return false;
-    std::memcpy(dst, s->data + offset, n);
-    return true;
-  }
-};
 
 class FileSource {
  public:
@@ -318,12 +147,6 @@ Prepared prepare(const NamedTensors& tensors, const Metadata& metadata, const st
 
 }  // namespace
 
-const char* safetensors_dtype_name(DType dtype) {
-  for (const auto& d : kDTypes)
-    if (d.dtype == dtype) return d.name;
-  detail::fail("safetensors: no name for dtype ", dtype);
-}
-
 void save_safetensors(const std::string& path, const NamedTensors& tensors, const Metadata& metadata) {
   // Everything that can be wrong with the input is found before the temporary file exists.
   Prepared p = prepare(tensors, metadata, path);
@@ -346,18 +169,18 @@ std::string serialize_safetensors(const NamedTensors& tensors, const Metadata& m
 
 SafetensorsContents load_safetensors(const std::string& path) {
   FileSource src(path);
-  Located loc = read_header(src.size(), &FileSource::read, &src, path);
+  Layout loc = read_layout(src.size(), &FileSource::read, &src, path);
   return read_tensors(loc, &FileSource::read, &src, path);
 }
 
 SafetensorsHeader read_safetensors_header(const std::string& path) {
   FileSource src(path);
-  return read_header(src.size(), &FileSource::read, &src, path).header;
+  return read_layout(src.size(), &FileSource::read, &src, path).header;
 }
 
 SafetensorsContents parse_safetensors(const void* data, std::size_t size, const std::string& name) {
   MemorySource src{static_cast<const unsigned char*>(data), size};
-  Located loc = read_header(size, &MemorySource::read, &src, name);
+  Layout loc = read_layout(size, &MemorySource::read, &src, name);
   return read_tensors(loc, &MemorySource::read, &src, name);
 }
 

@@ -6,34 +6,23 @@
 //                      "__metadata__": {"key": "value", ...}}, padded with spaces
 //   the rest    the tensors' bytes, little-endian, row-major, no gaps; offsets count from here
 // keel reads and writes F32, F64, I64 and BOOL (its dtypes); other dtypes are rejected.
+// The header types (SafetensorsHeader, SafetensorsEntry) and safetensors_dtype_name are in
+// keel/io/safetensors_types.h, which this includes.
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "keel/io/safetensors_types.h"
 #include "keel/tensor/tensor.h"
 
 namespace keel::io {
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-using Metadata = std::map<std::string, std::string>;
 
 struct SafetensorsContents {
   NamedTensors tensors;  // in the order of their data in the file
-  Metadata metadata;
-};
-
-// One entry of a file's header, without the data.
-struct SafetensorsEntry {
-  std::string name;
-  DType dtype = kFloat32;
-  Dims shape;
-  std::uint64_t begin = 0, end = 0;  // byte offsets into the data section
-};
-struct SafetensorsHeader {
-  std::vector<SafetensorsEntry> entries;  // sorted by offset
   Metadata metadata;
 };
 
@@ -56,8 +45,5 @@ SafetensorsHeader read_safetensors_header(const std::string& path);
 std::string serialize_safetensors(const NamedTensors& tensors, const Metadata& metadata = {});
 SafetensorsContents parse_safetensors(const void* data, std::size_t size,
                                       const std::string& name = "<memory>");
-
-// The format's name of a dtype ("F32", "F64", "I64", "BOOL").
-const char* safetensors_dtype_name(DType dtype);
 
 }  // namespace keel::io
