@@ -179,7 +179,7 @@ TEST(TrainAtomicWrite, UnwritableDirectoryThrowsAndWritesNothing) {
       write_text_file_atomic(path, "x");
       ADD_FAILURE() << "no error";
     } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find("cannot write file '/proc/keel_metrics_test.csv'"),
+      EXPECT_NE(std::string(e.what()).find("cannot write '/proc/keel_metrics_test.csv'"),
                 std::string::npos)
           << e.what();
     }
