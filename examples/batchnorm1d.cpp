@@ -10,7 +10,8 @@
 
 int main() {
   keel::nn::BatchNorm1d bn(3);
-  keel::Tensor x = keel::tensor({{-0.6577, -0.5797, 0.6360}, {0.7392, 0.2145, 1.523}, {0.2432, 0.5662, 0.322}});
+  keel::Tensor x =
+      keel::tensor({{-0.6577, -0.5797, 0.6360}, {0.7392, 0.2145, 1.523}, {0.2432, 0.5662, 0.322}});
   keel::Tensor y = bn(x);
   std::cout << y << std::endl;
   return 0;

@@ -11,8 +11,9 @@ using namespace keel;
 class NetDirect : public nn::Module {
  public:
   NetDirect() : Module("Net") {
-    layer = register_module("layer", std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
-                                         std::make_shared<nn::Linear>(1, 2), std::make_shared<nn::Sigmoid>()}));
+    layer = register_module(
+        "layer", std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
+                     std::make_shared<nn::Linear>(1, 2), std::make_shared<nn::Sigmoid>()}));
     fc = register_module("fc", std::make_shared<nn::Linear>(2, 1));
     init_weights();
   }
@@ -35,8 +36,9 @@ class NetDirect : public nn::Module {
 class NetApply : public nn::Module {
  public:
   NetApply() : Module("Net") {
-    layer = register_module("layer", std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
-                                         std::make_shared<nn::Linear>(1, 2), std::make_shared<nn::Sigmoid>()}));
+    layer = register_module(
+        "layer", std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
+                     std::make_shared<nn::Linear>(1, 2), std::make_shared<nn::Sigmoid>()}));
     fc = register_module("fc", std::make_shared<nn::Linear>(2, 1));
     apply([](nn::Module& module) { init_weights(module); });
   }

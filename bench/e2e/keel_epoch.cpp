@@ -4,15 +4,14 @@
 // accuracy; data loading included. Prints one JSON line; bench/e2e/run.sh compares it with
 // bench/e2e/pytorch_epoch.py and bench/e2e/libtorch_startup.cpp.
 //   keel_epoch THREADS [--steps N]   (--steps: time to first step and peak RSS of N steps)
+#include <keel/data/data.h>
+#include <keel/keel.h>
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-
-#include <keel/data/data.h>
-#include <keel/keel.h>
 
 using namespace keel;
 using Clock = std::chrono::steady_clock;
@@ -54,8 +53,8 @@ int main(int argc, char** argv) {
     step(x, y);
     double first_step_ms = std::chrono::duration<double, std::milli>(Clock::now() - t_start).count();
     for (long i = 1; i < steps; ++i) step(x, y);
-    std::printf("{\"system\": \"keel\", \"threads\": %d, \"first_step_ms\": %.1f, \"peak_rss_mb\": %.1f}\n", threads,
-                first_step_ms, peak_rss_mb());
+    std::printf("{\"system\": \"keel\", \"threads\": %d, \"first_step_ms\": %.1f, \"peak_rss_mb\": %.1f}\n",
+                threads, first_step_ms, peak_rss_mb());
     return 0;
   }
   const auto t0 = Clock::now();
@@ -72,7 +71,9 @@ int main(int argc, char** argv) {
     correct += static_cast<std::int64_t>(
         argmax(model->forward(b.data.reshape({b.size(), -1})), 1).eq(b.target).sum().item());
   double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  std::printf("{\"system\": \"keel\", \"threads\": %d, \"epoch_s\": %.3f, \"test_acc\": %.4f, \"peak_rss_mb\": %.1f}\n",
-              threads, seconds, static_cast<double>(correct) / static_cast<double>(test->size()), peak_rss_mb());
+  std::printf(
+      "{\"system\": \"keel\", \"threads\": %d, \"epoch_s\": %.3f, \"test_acc\": %.4f, \"peak_rss_mb\": "
+      "%.1f}\n",
+      threads, seconds, static_cast<double>(correct) / static_cast<double>(test->size()), peak_rss_mb());
   return 0;
 }

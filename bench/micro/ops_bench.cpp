@@ -1,7 +1,6 @@
 // Google Benchmark micro-benchmarks of keel alone (no LibTorch needed):
 //   cmake --preset bench && cmake --build --preset bench && ./build/bench/bench/keel_micro_bench
 #include <benchmark/benchmark.h>
-
 #include <keel/keel.h>
 
 static void BM_Add(benchmark::State& state) {
@@ -26,7 +25,7 @@ static void BM_Matmul(benchmark::State& state) {
   const std::int64_t n = state.range(0);
   keel::Tensor a = keel::rand({n, n}), b = keel::rand({n, n});
   for (auto _ : state) benchmark::DoNotOptimize(keel::matmul(a, b).raw_data());
-  state.counters["GFLOPS"] =
-      benchmark::Counter(2.0 * n * n * n * state.iterations(), benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+  state.counters["GFLOPS"] = benchmark::Counter(2.0 * n * n * n * state.iterations(),
+                                                benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
 BENCHMARK(BM_Matmul)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);

@@ -4,6 +4,7 @@
 //
 //   ./build/bench/bench/keel_vs_torch [--threads 1,2] [--filter substring]
 #include <dlfcn.h>
+#include <keel/keel.h>
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -12,8 +13,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <keel/keel.h>
 
 #include "side_by_side/harness.h"
 #include "side_by_side/machine.h"
@@ -78,8 +77,8 @@ int main(int argc, char** argv) {
         double gf = wl.flops / r.keel_s / 1e9;
         std::snprintf(achieved, sizeof achieved, "%.0f GFLOPS (%.0f%% of peak)", gf, 100 * gf / peak);
       }
-      std::printf("| %d | %s | %s | %s | %.2fx | %s |\n", threads, wl.name.c_str(), fmt_time(r.keel_s).c_str(),
-                  fmt_time(r.torch_s).c_str(), r.torch_s / r.keel_s, achieved);
+      std::printf("| %d | %s | %s | %s | %.2fx | %s |\n", threads, wl.name.c_str(),
+                  fmt_time(r.keel_s).c_str(), fmt_time(r.torch_s).c_str(), r.torch_s / r.keel_s, achieved);
       std::fflush(stdout);
     }
   }

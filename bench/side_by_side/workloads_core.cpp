@@ -1,7 +1,6 @@
 // The foundation's workloads: elementwise, reductions, softmax, matmul, per-op overhead.
-#include <torch/torch.h>
-
 #include <keel/keel.h>
+#include <torch/torch.h>
 
 #include "side_by_side/workloads.h"
 
@@ -21,7 +20,8 @@ std::vector<Workload> core_workloads() {
     double f = static_cast<double>(n) * sizeof(float);
     w.push_back({"add " + sz, 3 * f, 0, [=] { auto r = ka + kb; }, [=] { auto r = ta + tb; }});
     w.push_back({"mul " + sz, 3 * f, 0, [=] { auto r = ka * kb; }, [=] { auto r = ta * tb; }});
-    w.push_back({"relu " + sz, 2 * f, 0, [=] { auto r = keel::relu(ka); }, [=] { auto r = torch::relu(ta); }});
+    w.push_back(
+        {"relu " + sz, 2 * f, 0, [=] { auto r = keel::relu(ka); }, [=] { auto r = torch::relu(ta); }});
   }
   {
     auto k = keel_rand({4096, 1024});
@@ -35,8 +35,8 @@ std::vector<Workload> core_workloads() {
   for (long n : {256L, 1024L}) {
     auto ka = keel_rand({n, n}), kb = keel_rand({n, n});
     auto ta = torch::rand({n, n}), tb = torch::rand({n, n});
-    w.push_back({"matmul " + std::to_string(n) + "^3", 0, 2.0 * n * n * n, [=] { auto r = keel::matmul(ka, kb); },
-                 [=] { auto r = torch::matmul(ta, tb); }});
+    w.push_back({"matmul " + std::to_string(n) + "^3", 0, 2.0 * n * n * n,
+                 [=] { auto r = keel::matmul(ka, kb); }, [=] { auto r = torch::matmul(ta, tb); }});
   }
   {
     // Per-op overhead: forward + backward through 50 ops on 16-element tensors.
@@ -60,6 +60,5 @@ std::vector<Workload> core_workloads() {
   }
   return w;
 }
-
 
 }  // namespace bench

@@ -1,8 +1,7 @@
 // Layer-level workloads: normalization and convolution forward+backward in training mode,
 // and one optimizer step over the 784-512-256-10 MLP's parameters.
-#include <torch/torch.h>
-
 #include <keel/keel.h>
+#include <torch/torch.h>
 
 #include "side_by_side/workloads.h"
 
@@ -44,7 +43,8 @@ Pair inputs(const std::vector<std::int64_t>& shape, const std::vector<std::int64
 }
 
 void add_norm(std::vector<Workload>& w, const std::string& name, const std::vector<std::int64_t>& shape,
-              std::shared_ptr<keel::nn::Module> km, const std::function<std::function<void()>(Pair&)>& torch_fn) {
+              std::shared_ptr<keel::nn::Module> km,
+              const std::function<std::function<void()>(Pair&)>& torch_fn) {
   Pair p = inputs(shape, shape);
   double numel = 1;
   for (auto s : shape) numel *= static_cast<double>(s);
@@ -76,19 +76,21 @@ std::vector<torch::Tensor> torch_mlp_params() {
 std::vector<Workload> nn_workloads() {
   std::vector<Workload> w;
   namespace tnn = torch::nn;
-  add_norm(w, "BatchNorm2d fwd+bwd (32,64,32,32)", {32, 64, 32, 32}, std::make_shared<keel::nn::BatchNorm2d>(64),
+  add_norm(w, "BatchNorm2d fwd+bwd (32,64,32,32)", {32, 64, 32, 32},
+           std::make_shared<keel::nn::BatchNorm2d>(64),
            [](Pair& p) { return torch_fwd_bwd(tnn::BatchNorm2d(64), p.tx, p.tg); });
   add_norm(w, "BatchNorm1d fwd+bwd (4096,1024)", {4096, 1024}, std::make_shared<keel::nn::BatchNorm1d>(1024),
            [](Pair& p) { return torch_fwd_bwd(tnn::BatchNorm1d(1024), p.tx, p.tg); });
-  add_norm(w, "LayerNorm fwd+bwd (4096,1024)", {4096, 1024}, std::make_shared<keel::nn::LayerNorm>(keel::Dims{1024}),
+  add_norm(w, "LayerNorm fwd+bwd (4096,1024)", {4096, 1024},
+           std::make_shared<keel::nn::LayerNorm>(keel::Dims{1024}),
            [](Pair& p) { return torch_fwd_bwd(tnn::LayerNorm(tnn::LayerNormOptions({1024})), p.tx, p.tg); });
   add_norm(w, "GroupNorm(32) fwd+bwd (32,64,32,32)", {32, 64, 32, 32},
            std::make_shared<keel::nn::GroupNorm>(32, 64),
            [](Pair& p) { return torch_fwd_bwd(tnn::GroupNorm(32, 64), p.tx, p.tg); });
   add_norm(w, "InstanceNorm2d(affine) fwd+bwd (32,64,32,32)", {32, 64, 32, 32},
-           std::make_shared<keel::nn::InstanceNorm2d>(64, 1e-5, 0.1, /*affine=*/true),
-           [](Pair& p) {
-             return torch_fwd_bwd(tnn::InstanceNorm2d(tnn::InstanceNorm2dOptions(64).affine(true)), p.tx, p.tg);
+           std::make_shared<keel::nn::InstanceNorm2d>(64, 1e-5, 0.1, /*affine=*/true), [](Pair& p) {
+             return torch_fwd_bwd(tnn::InstanceNorm2d(tnn::InstanceNorm2dOptions(64).affine(true)), p.tx,
+                                  p.tg);
            });
   {
     Pair p = inputs({64, 32, 28, 28}, {64, 64, 28, 28});
@@ -102,7 +104,8 @@ std::vector<Workload> nn_workloads() {
     auto kp = keel_mlp_params();
     auto tp = torch_mlp_params();
     auto ksgd = std::make_shared<keel::optim::SGD>(kp, keel::optim::SGDOptions{0.01, 0.9, 0.0, 5e-4});
-    auto tsgd = std::make_shared<torch::optim::SGD>(tp, torch::optim::SGDOptions(0.01).momentum(0.9).weight_decay(5e-4));
+    auto tsgd = std::make_shared<torch::optim::SGD>(
+        tp, torch::optim::SGDOptions(0.01).momentum(0.9).weight_decay(5e-4));
     w.push_back({"SGD step (momentum, wd), MLP params", 0, 0, [=] { ksgd->step(); }, [=] { tsgd->step(); }});
     keel::optim::AdamWOptions ko;
     ko.lr = 1e-3;

@@ -27,11 +27,13 @@ void accumulate(Tensor& into, const Tensor& g) {
 }  // namespace
 
 void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
-  KEEL_CHECK(root.requires_grad(), "backward: element 0 of tensors does not require grad and does not have a grad_fn");
+  KEEL_CHECK(root.requires_grad(),
+             "backward: element 0 of tensors does not require grad and does not have a grad_fn");
   Tensor g = grad;
   if (!g.defined()) {
-    KEEL_CHECK(root.numel() == 1, "backward: grad can be implicitly created only for scalar outputs, but the "
-                                  "output has shape ",
+    KEEL_CHECK(root.numel() == 1,
+               "backward: grad can be implicitly created only for scalar outputs, but the "
+               "output has shape ",
                root.sizes(), "; pass a gradient of that shape");
     g = ones_like(root);
   } else {

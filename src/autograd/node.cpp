@@ -17,11 +17,13 @@ const Tensor& SavedTensor::unpack() const {
 }
 
 Tensors FunctionNode::apply(const Tensor& grad_output) {
-  KEEL_CHECK(fn_ != nullptr, "backward: trying to backward through the graph a second time (or directly "
-                             "access saved tensors after they have already been freed). Saved "
-                             "intermediate values of the graph are freed when you call .backward(). "
-                             "Specify retain_graph=true if you need to backward through the graph a "
-                             "second time. (node ", name(), ")");
+  KEEL_CHECK(fn_ != nullptr,
+             "backward: trying to backward through the graph a second time (or directly "
+             "access saved tensors after they have already been freed). Saved "
+             "intermediate values of the graph are freed when you call .backward(). "
+             "Specify retain_graph=true if you need to backward through the graph a "
+             "second time. (node ",
+             name(), ")");
   return fn_(grad_output);
 }
 
@@ -109,8 +111,10 @@ void check_inplace(const Tensor& self, const char* op) {
                  "out-of-place op");
   }
   if (impl->is_view && impl->autograd && impl->autograd->requires_grad) {
-    detail::fail(op, ": in-place operations on views of tensors that require grad are not supported "
-                     "(shape ", self.sizes(), "); clone() the view first");
+    detail::fail(op,
+                 ": in-place operations on views of tensors that require grad are not supported "
+                 "(shape ",
+                 self.sizes(), "); clone() the view first");
   }
 }
 

@@ -18,10 +18,12 @@ bool Tensor::requires_grad() const {
 }
 
 Tensor& Tensor::requires_grad_(bool requires_grad) {
-  KEEL_CHECK(is_leaf() || requires_grad, "requires_grad_: you can only change requires_grad flags of leaf "
-                                         "variables; use detach() to get a tensor without history");
-  KEEL_CHECK(!requires_grad || is_floating_point(), "requires_grad_: only tensors of floating point dtype can "
-                                                    "require gradients, got ",
+  KEEL_CHECK(is_leaf() || requires_grad,
+             "requires_grad_: you can only change requires_grad flags of leaf "
+             "variables; use detach() to get a tensor without history");
+  KEEL_CHECK(!requires_grad || is_floating_point(),
+             "requires_grad_: only tensors of floating point dtype can "
+             "require gradients, got ",
              dtype_name(dtype()));
   meta_of(*this).requires_grad = requires_grad;
   return *this;
@@ -53,13 +55,15 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
 }
 
 void Tensor::register_post_accumulate_grad_hook(std::function<void(Tensor&)> hook) {
-  KEEL_CHECK(is_leaf() && requires_grad(), "register_post_accumulate_grad_hook: only leaf tensors that "
-                                           "require grad have an accumulated gradient");
+  KEEL_CHECK(is_leaf() && requires_grad(),
+             "register_post_accumulate_grad_hook: only leaf tensors that "
+             "require grad have an accumulated gradient");
   meta_of(*this).post_accumulate_hooks.push_back(std::move(hook));
 }
 
 void Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) {
-  KEEL_CHECK(requires_grad(), "register_hook: cannot register a hook on a tensor that doesn't require gradient");
+  KEEL_CHECK(requires_grad(),
+             "register_hook: cannot register a hook on a tensor that doesn't require gradient");
   if (is_leaf()) {
     meta_of(*this).grad_hooks.push_back(std::move(hook));
   } else {

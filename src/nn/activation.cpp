@@ -23,8 +23,8 @@ Tensor Sigmoid::forward(const Tensor& x) { return sigmoid(x); }
 Tensor Tanh::forward(const Tensor& x) { return keel::tanh(x); }
 
 GELU::GELU(std::string approx) : Module("GELU"), approximate(std::move(approx)) {
-  KEEL_CHECK(approximate == "none" || approximate == "tanh", "GELU: approximate must be 'none' or 'tanh', got '",
-             approximate, "'");
+  KEEL_CHECK(approximate == "none" || approximate == "tanh",
+             "GELU: approximate must be 'none' or 'tanh', got '", approximate, "'");
 }
 Tensor GELU::forward(const Tensor& x) { return gelu(x, approximate); }
 std::string GELU::extra_repr() const { return "approximate='" + approximate + "'"; }

@@ -3,8 +3,8 @@
 #include "keel/nn/functional.h"
 #include "keel/ops/elementwise.h"
 #include "keel/ops/linalg.h"
-#include "keel/tensor/factories.h"
 #include "keel/tensor/dispatch.h"
+#include "keel/tensor/factories.h"
 #include "keel/tensor/random.h"
 #include "kernels/cpu/copy.h"
 #include "kernels/cpu/gemm.h"
@@ -24,7 +24,8 @@ Tensor linear_2d(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   kernels::gemm(false, true, n, out_f, in, T(1), xc.data_ptr<T>(), in, wc.data_ptr<T>(), in,
                 bias.defined() ? T(1) : T(0), y.data_ptr<T>(), out_f);
   if (autograd::needs_grad({x, weight, bias})) {
-    const bool gx = x.requires_grad(), gw = weight.requires_grad(), gb = bias.defined() && bias.requires_grad();
+    const bool gx = x.requires_grad(), gw = weight.requires_grad(),
+               gb = bias.defined() && bias.requires_grad();
     autograd::record("AddmmBackward0", y, {&x, &weight, &bias},
                      [sx = gw ? autograd::SavedTensor(xc) : autograd::SavedTensor(),
                       sw = gx ? autograd::SavedTensor(wc) : autograd::SavedTensor(), gb, n, in,
@@ -54,7 +55,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   KEEL_CHECK(weight.dim() == 2, "linear: weight must be 2-D (out_features, in_features), got shape ",
              weight.sizes());
   KEEL_CHECK(x.dim() >= 1 && x.sizes().back() == weight.sizes()[1], "linear: input of shape ", x.sizes(),
-             " does not match weight of shape ", weight.sizes(), " (expected last dim ", weight.sizes()[1], ")");
+             " does not match weight of shape ", weight.sizes(), " (expected last dim ", weight.sizes()[1],
+             ")");
   KEEL_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)), "linear: bias of shape ",
              bias.defined() ? bias.sizes() : Dims{}, " does not match weight of shape ", weight.sizes());
   const bool same_dtype = x.dtype() == weight.dtype() && (!bias.defined() || bias.dtype() == x.dtype());
@@ -96,7 +98,7 @@ Tensor dropout2d(const Tensor& x, double p, bool training) {
   if (!training || p == 0.0) return x;
   Dims mask_shape = x.sizes();
   for (int d = x.dim() - 2; d < x.dim(); ++d) mask_shape[d] = 1;  // one draw per (sample, channel)
-  if (x.dim() == 3) mask_shape = Dims{x.sizes()[0], 1, 1};  // (C, H, W): per channel
+  if (x.dim() == 3) mask_shape = Dims{x.sizes()[0], 1, 1};        // (C, H, W): per channel
   return apply_mask(x, p, mask_shape);
 }
 

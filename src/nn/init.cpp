@@ -22,8 +22,9 @@ double calculate_gain(const std::string& nl, double param) {
 }
 
 std::pair<std::int64_t, std::int64_t> calculate_fan_in_and_fan_out(const Tensor& t) {
-  KEEL_CHECK(t.dim() >= 2, "calculate_fan_in_and_fan_out: fan in and fan out can not be computed for a tensor "
-                           "with fewer than 2 dimensions (shape ",
+  KEEL_CHECK(t.dim() >= 2,
+             "calculate_fan_in_and_fan_out: fan in and fan out can not be computed for a tensor "
+             "with fewer than 2 dimensions (shape ",
              t.sizes(), ")");
   std::int64_t receptive = 1;
   for (int d = 2; d < t.dim(); ++d) receptive *= t.sizes()[d];

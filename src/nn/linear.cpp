@@ -11,7 +11,8 @@ namespace keel::nn {
 
 Linear::Linear(std::int64_t in, std::int64_t out, bool with_bias)
     : Module("Linear"), in_features(in), out_features(out) {
-  KEEL_CHECK(in > 0 && out > 0, "Linear: in_features and out_features must be positive, got ", in, " and ", out);
+  KEEL_CHECK(in > 0 && out > 0, "Linear: in_features and out_features must be positive, got ", in, " and ",
+             out);
   weight = register_parameter("weight", empty({out, in}));
   if (with_bias) bias = register_parameter("bias", empty({out}));
   reset_parameters();

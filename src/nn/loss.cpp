@@ -20,9 +20,12 @@ namespace {
 
 Tensor reduce(const Tensor& loss, Reduction r) {
   switch (r) {
-    case Reduction::None: return loss;
-    case Reduction::Mean: return loss.mean();
-    case Reduction::Sum: return loss.sum();
+    case Reduction::None:
+      return loss;
+    case Reduction::Mean:
+      return loss.mean();
+    case Reduction::Sum:
+      return loss.sum();
   }
   return loss;
 }
@@ -38,8 +41,8 @@ void flatten_classes(const Tensor& input, const Tensor& target, Tensor& x2, Tens
   KEEL_CHECK(target.dtype() == kInt64, op, ": expected target of dtype int64 (class indices), got ",
              dtype_name(target.dtype()));
   if (input.dim() == 1) {
-    KEEL_CHECK(target.dim() == 0, op, ": for an input of shape ", input.sizes(), " expected a 0-dim target, got ",
-               target.sizes());
+    KEEL_CHECK(target.dim() == 0, op, ": for an input of shape ", input.sizes(),
+               " expected a 0-dim target, got ", target.sizes());
     x2 = input.unsqueeze(0);
     t1 = target.reshape({1});
     return;
@@ -71,13 +74,16 @@ Tensor target_weights(const Tensor& t1, std::int64_t classes, const Tensor& weig
   }
   Tensor valid = t1.ne(static_cast<double>(ignore_index)).to(dtype);
   if (!weight.defined()) return valid;
-  KEEL_CHECK(weight.dim() == 1 && weight.numel() == classes, op, ": weight tensor should be defined either for all ",
-             classes, " classes or no classes but got weight tensor of shape: ", weight.sizes());
+  KEEL_CHECK(weight.dim() == 1 && weight.numel() == classes, op,
+             ": weight tensor should be defined either for all ", classes,
+             " classes or no classes but got weight tensor of shape: ", weight.sizes());
   Tensor safe = where(t1.eq(static_cast<double>(ignore_index)), zeros_like(t1), t1);
   return index_select(weight.to(dtype), 0, safe) * valid;
 }
 
-Tensor reshape_like_target(const Tensor& per_elem, const Tensor& target) { return per_elem.reshape(target.sizes()); }
+Tensor reshape_like_target(const Tensor& per_elem, const Tensor& target) {
+  return per_elem.reshape(target.sizes());
+}
 
 }  // namespace
 
@@ -101,15 +107,18 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
   Tensor picked = gather(x2, 1, safe.unsqueeze(1)).squeeze(1);
   Tensor loss = -picked * w;
   switch (reduction) {
-    case Reduction::None: return reshape_like_target(loss, target);
-    case Reduction::Sum: return loss.sum();
-    case Reduction::Mean: return loss.sum() / w.sum();
+    case Reduction::None:
+      return reshape_like_target(loss, target);
+    case Reduction::Sum:
+      return loss.sum();
+    case Reduction::Mean:
+      return loss.sum() / w.sum();
   }
   return loss;
 }
 
-Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, std::int64_t ignore_index,
-                     Reduction reduction, double label_smoothing) {
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
+                     std::int64_t ignore_index, Reduction reduction, double label_smoothing) {
   KEEL_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0,
              "cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
   Tensor logp = log_softmax(input, input.dim() == 1 ? 0 : 1);
@@ -123,26 +132,33 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
   smooth = smooth * valid;
   Tensor ret;
   switch (reduction) {
-    case Reduction::None: ret = reshape_like_target(smooth, target); break;
-    case Reduction::Sum: ret = smooth.sum(); break;
+    case Reduction::None:
+      ret = reshape_like_target(smooth, target);
+      break;
+    case Reduction::Sum:
+      ret = smooth.sum();
+      break;
     case Reduction::Mean:
-      ret = smooth.sum() / target_weights(t1, classes, weight, ignore_index, x2.dtype(), "cross_entropy").sum();
+      ret =
+          smooth.sum() / target_weights(t1, classes, weight, ignore_index, x2.dtype(), "cross_entropy").sum();
       break;
   }
   return nll * (1.0 - label_smoothing) + ret * (label_smoothing / static_cast<double>(classes));
 }
 
-Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction) {
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
+                            Reduction reduction) {
   check_same_shape(input, target, "binary_cross_entropy");
   {
     Tensor c = input.detach().contiguous().to(kFloat64);
     const double* p = c.data_ptr<double>();
     for (std::int64_t i = 0; i < c.numel(); ++i)
-      KEEL_CHECK(p[i] >= 0.0 && p[i] <= 1.0, "binary_cross_entropy: all elements of input should be between 0 and 1, got ",
-                 p[i]);
+      KEEL_CHECK(p[i] >= 0.0 && p[i] <= 1.0,
+                 "binary_cross_entropy: all elements of input should be between 0 and 1, got ", p[i]);
   }
   // PyTorch clamps each log at -100 so that a saturated prediction gives a finite loss.
-  Tensor loss = -(target * clamp_min(log(input), -100.0) + (1.0 - target) * clamp_min(log(1.0 - input), -100.0));
+  Tensor loss =
+      -(target * clamp_min(log(input), -100.0) + (1.0 - target) * clamp_min(log(1.0 - input), -100.0));
   if (weight.defined()) loss = loss * weight;
   return reduce(loss, reduction);
 }

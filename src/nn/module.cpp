@@ -95,7 +95,8 @@ std::vector<std::shared_ptr<Module>> Module::children() const {
 void Module::collect_modules(const std::string& prefix,
                              std::vector<std::pair<std::string, std::shared_ptr<Module>>>& out) {
   out.emplace_back(prefix, shared_from_this());
-  for (auto& [name, child] : children_) child->collect_modules(prefix.empty() ? name : prefix + "." + name, out);
+  for (auto& [name, child] : children_)
+    child->collect_modules(prefix.empty() ? name : prefix + "." + name, out);
 }
 
 std::vector<std::pair<std::string, std::shared_ptr<Module>>> Module::named_modules() {
@@ -150,7 +151,8 @@ void Module::zero_grad(bool set_to_none) {
 StateDict Module::state_dict() const {
   StateDict out;
   // PyTorch orders each module's parameters, then its buffers, then its children.
-  std::function<void(const Module&, const std::string&)> walk = [&](const Module& m, const std::string& prefix) {
+  std::function<void(const Module&, const std::string&)> walk = [&](const Module& m,
+                                                                    const std::string& prefix) {
     for (const auto& [name, t] : m.params_)
       if (t.defined()) out.emplace_back(prefix + name, t.detach());
     for (const auto& [name, t] : m.buffers_)

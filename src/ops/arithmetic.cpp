@@ -37,9 +37,10 @@ Tensor wrap(const Tensor& t, double v) { return scalar_tensor(v, scalar_dtype(t,
 Tensor add(const Tensor& a, const Tensor& b, double alpha) {
   Tensor out = binary_forward(BinaryOp::Add, a, b, alpha, "add");
   if (autograd::needs_grad(a, b)) {
-    autograd::record("AddBackward0", out, a, b, [sa = a.sizes(), sb = b.sizes(), alpha](const Tensor& g) -> Tensors {
-      return {sum_to(g, sa), sum_to(alpha == 1.0 ? g : g * alpha, sb)};
-    });
+    autograd::record("AddBackward0", out, a, b,
+                     [sa = a.sizes(), sb = b.sizes(), alpha](const Tensor& g) -> Tensors {
+                       return {sum_to(g, sa), sum_to(alpha == 1.0 ? g : g * alpha, sb)};
+                     });
   }
   return out;
 }
@@ -47,9 +48,10 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
 Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
   Tensor out = binary_forward(BinaryOp::Sub, a, b, alpha, "sub");
   if (autograd::needs_grad(a, b)) {
-    autograd::record("SubBackward0", out, a, b, [sa = a.sizes(), sb = b.sizes(), alpha](const Tensor& g) -> Tensors {
-      return {sum_to(g, sa), sum_to(g * -alpha, sb)};
-    });
+    autograd::record("SubBackward0", out, a, b,
+                     [sa = a.sizes(), sb = b.sizes(), alpha](const Tensor& g) -> Tensors {
+                       return {sum_to(g, sa), sum_to(g * -alpha, sb)};
+                     });
   }
   return out;
 }
@@ -124,11 +126,12 @@ namespace {
 // self = op(self, other) in place; other is broadcast to self's shape and converted.
 void binary_inplace(BinaryOp op, Tensor& self, const Tensor& other, double alpha, const char* name) {
   autograd::check_inplace(self, name);
-  KEEL_CHECK(broadcast_shapes(self.sizes(), other.sizes(), name) == self.sizes(), name, ": output with shape ",
-             self.sizes(), " doesn't match the broadcast shape of the inputs (", other.sizes(), ")");
+  KEEL_CHECK(broadcast_shapes(self.sizes(), other.sizes(), name) == self.sizes(), name,
+             ": output with shape ", self.sizes(), " doesn't match the broadcast shape of the inputs (",
+             other.sizes(), ")");
   KEEL_CHECK(self.dtype() == promote_types(self.dtype(), other.dtype()), name, ": result type ",
-             dtype_name(promote_types(self.dtype(), other.dtype())), " can't be cast to the desired output type ",
-             dtype_name(self.dtype()));
+             dtype_name(promote_types(self.dtype(), other.dtype())),
+             " can't be cast to the desired output type ", dtype_name(self.dtype()));
   const Tensor& o = other.dtype() == self.dtype() ? other : other.to(self.dtype());
   // When other overlaps self in memory (x += x.t()), read from a copy.
   Tensor src = (o.shares_storage(self) && !(o.sizes() == self.sizes() && o.strides() == self.strides() &&
@@ -144,9 +147,10 @@ void binary_inplace(BinaryOp op, Tensor& self, const Tensor& other, double alpha
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   binary_inplace(BinaryOp::Add, *this, other, alpha, "add_");
   if (autograd::needs_grad(*this, other)) {
-    autograd::record_inplace("AddBackward0", *this, {&other}, [sb = other.sizes(), alpha](const Tensor& g) -> Tensors {
-      return {g, sum_to(alpha == 1.0 ? g : g * alpha, sb)};
-    });
+    autograd::record_inplace("AddBackward0", *this, {&other},
+                             [sb = other.sizes(), alpha](const Tensor& g) -> Tensors {
+                               return {g, sum_to(alpha == 1.0 ? g : g * alpha, sb)};
+                             });
   }
   return *this;
 }
@@ -158,29 +162,32 @@ Tensor& Tensor::mul_(const Tensor& other) {
   SavedTensor before = grad && other.requires_grad() ? SavedTensor(clone().detach()) : SavedTensor();
   binary_inplace(BinaryOp::Mul, *this, other, 1.0, "mul_");
   if (grad) {
-    autograd::record_inplace("MulBackward0", *this, {&other},
-                             [before, so = SavedTensor(other.detach()), sb = other.sizes()](const Tensor& g) -> Tensors {
-                               Tensor db = before.defined() ? sum_to(g * before.unpack(), sb) : Tensor();
-                               return {g * so.unpack(), db};
-                             });
+    autograd::record_inplace(
+        "MulBackward0", *this, {&other},
+        [before, so = SavedTensor(other.detach()), sb = other.sizes()](const Tensor& g) -> Tensors {
+          Tensor db = before.defined() ? sum_to(g * before.unpack(), sb) : Tensor();
+          return {g * so.unpack(), db};
+        });
   }
   return *this;
 }
 
 Tensor& Tensor::div_(const Tensor& other) {
-  KEEL_CHECK(is_floating_point(), "div_: true division of an integer tensor in place is not possible; the "
-                                  "result type float can't be cast to ",
+  KEEL_CHECK(is_floating_point(),
+             "div_: true division of an integer tensor in place is not possible; the "
+             "result type float can't be cast to ",
              dtype_name(dtype()));
   bool grad = autograd::needs_grad(*this, other);
   SavedTensor before = grad && other.requires_grad() ? SavedTensor(clone().detach()) : SavedTensor();
   binary_inplace(BinaryOp::Div, *this, other, 1.0, "div_");
   if (grad) {
-    autograd::record_inplace("DivBackward0", *this, {&other},
-                             [before, so = SavedTensor(other.detach()), sb = other.sizes()](const Tensor& g) -> Tensors {
-                               const Tensor& b = so.unpack();
-                               Tensor db = before.defined() ? sum_to(-g * before.unpack() / (b * b), sb) : Tensor();
-                               return {g / b, db};
-                             });
+    autograd::record_inplace(
+        "DivBackward0", *this, {&other},
+        [before, so = SavedTensor(other.detach()), sb = other.sizes()](const Tensor& g) -> Tensors {
+          const Tensor& b = so.unpack();
+          Tensor db = before.defined() ? sum_to(-g * before.unpack() / (b * b), sb) : Tensor();
+          return {g / b, db};
+        });
   }
   return *this;
 }

@@ -74,8 +74,8 @@ Dims contiguous_strides(const Dims& sizes) {
 
 int wrap_dim(std::int64_t dim, int ndim, const char* op) {
   int n = ndim > 0 ? ndim : 1;  // a 0-d tensor accepts dim 0 and -1, as in PyTorch
-  KEEL_CHECK(dim >= -n && dim < n, op, ": dimension out of range (expected to be in range of [", -n,
-             ", ", n - 1, "], but got ", dim, ")");
+  KEEL_CHECK(dim >= -n && dim < n, op, ": dimension out of range (expected to be in range of [", -n, ", ",
+             n - 1, "], but got ", dim, ")");
   return static_cast<int>(dim < 0 ? dim + n : dim);
 }
 
@@ -85,8 +85,8 @@ Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op) {
   for (int i = 0; i < n; ++i) {
     int ia = a.size() - n + i, ib = b.size() - n + i;
     std::int64_t sa = ia >= 0 ? a[ia] : 1, sb = ib >= 0 ? b[ib] : 1;
-    KEEL_CHECK(sa == sb || sa == 1 || sb == 1, op, ": shapes ", a, " and ", b,
-               " cannot be broadcast (size ", sa, " vs ", sb, " at dimension ", i, ")");
+    KEEL_CHECK(sa == sb || sa == 1 || sb == 1, op, ": shapes ", a, " and ", b, " cannot be broadcast (size ",
+               sa, " vs ", sb, " at dimension ", i, ")");
     out[i] = sa == 1 ? sb : sa;
   }
   return out;

@@ -58,16 +58,20 @@ namespace {
 template <class T>
 Tensor copy_values(const T* values, std::size_t n, const Dims& shape_arg) {
   Dims shape = shape_arg.empty() ? Dims{static_cast<std::int64_t>(n)} : shape_arg;
-  KEEL_CHECK(static_cast<std::size_t>(shape.numel()) == n, "from_vector: ", n,
-             " values do not fill shape ", shape, " (", shape.numel(), " elements)");
+  KEEL_CHECK(static_cast<std::size_t>(shape.numel()) == n, "from_vector: ", n, " values do not fill shape ",
+             shape, " (", shape.numel(), " elements)");
   Tensor t = empty(shape, dtype_of<T>());
   if (n) std::memcpy(t.raw_data(), values, n * sizeof(T));
   return t;
 }
 }  // namespace
 
-Tensor from_vector(const std::vector<float>& v, const Dims& shape) { return copy_values(v.data(), v.size(), shape); }
-Tensor from_vector(const std::vector<double>& v, const Dims& shape) { return copy_values(v.data(), v.size(), shape); }
+Tensor from_vector(const std::vector<float>& v, const Dims& shape) {
+  return copy_values(v.data(), v.size(), shape);
+}
+Tensor from_vector(const std::vector<double>& v, const Dims& shape) {
+  return copy_values(v.data(), v.size(), shape);
+}
 Tensor from_vector(const std::vector<std::int64_t>& v, const Dims& shape) {
   return copy_values(v.data(), v.size(), shape);
 }

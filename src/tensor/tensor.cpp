@@ -76,12 +76,12 @@ Dims infer_shape(const Dims& shape, std::int64_t numel, const char* op, const Di
     }
   }
   if (infer >= 0) {
-    KEEL_CHECK(known != 0 && numel % known == 0, op, ": shape ", shape,
-               " is invalid for input of size ", numel, " (shape ", from, ")");
+    KEEL_CHECK(known != 0 && numel % known == 0, op, ": shape ", shape, " is invalid for input of size ",
+               numel, " (shape ", from, ")");
     out[infer] = numel / known;
   }
-  KEEL_CHECK(out.numel() == numel, op, ": shape ", shape, " is invalid for input of size ", numel,
-             " (shape ", from, ")");
+  KEEL_CHECK(out.numel() == numel, op, ": shape ", shape, " is invalid for input of size ", numel, " (shape ",
+             from, ")");
   return out;
 }
 
@@ -113,7 +113,8 @@ void* Tensor::raw_data() const {
 double Tensor::item() const {
   KEEL_CHECK(numel() == 1, "item: a Tensor with ", numel(), " elements (shape ", sizes(),
              ") cannot be converted to a scalar");
-  return KEEL_DISPATCH_ALL(dtype(), "item", [&] { return static_cast<double>(*static_cast<const scalar_t*>(raw_data())); });
+  return KEEL_DISPATCH_ALL(dtype(), "item",
+                           [&] { return static_cast<double>(*static_cast<const scalar_t*>(raw_data())); });
 }
 
 void Tensor::check_dtype(DType expected, const char* op) const {
@@ -131,7 +132,8 @@ Tensor Tensor::view(const Dims& shape) const {
              "; the input is not contiguous in that layout. Use .reshape(...) instead.");
   Tensor out = make_view(*this, target, st, storage_offset());
   if (autograd::needs_grad(*this)) {
-    record("ViewBackward0", out, *this, [in = sizes()](const Tensor& g) -> Tensors { return {g.reshape(in)}; });
+    record("ViewBackward0", out, *this,
+           [in = sizes()](const Tensor& g) -> Tensors { return {g.reshape(in)}; });
   }
   return out;
 }
@@ -164,13 +166,15 @@ Tensor Tensor::transpose(std::int64_t dim0, std::int64_t dim1) const {
   std::swap(st[a], st[b]);
   Tensor out = make_view(*this, sz, st, storage_offset());
   if (autograd::needs_grad(*this)) {
-    record("TransposeBackward0", out, *this, [a, b](const Tensor& g) -> Tensors { return {g.transpose(a, b)}; });
+    record("TransposeBackward0", out, *this,
+           [a, b](const Tensor& g) -> Tensors { return {g.transpose(a, b)}; });
   }
   return out;
 }
 
 Tensor Tensor::t() const {
-  KEEL_CHECK(dim() <= 2, "t: expects a tensor with <= 2 dimensions, but got ", dim(), "-D (shape ", sizes(), ")");
+  KEEL_CHECK(dim() <= 2, "t: expects a tensor with <= 2 dimensions, but got ", dim(), "-D (shape ", sizes(),
+             ")");
   return dim() < 2 ? view(sizes()) : transpose(0, 1);
 }
 
@@ -187,7 +191,8 @@ Tensor Tensor::permute(const Dims& order) const {
   }
   Tensor out = make_view(*this, sz, st, storage_offset());
   if (autograd::needs_grad(*this)) {
-    record("PermuteBackward0", out, *this, [inverse](const Tensor& g) -> Tensors { return {g.permute(inverse)}; });
+    record("PermuteBackward0", out, *this,
+           [inverse](const Tensor& g) -> Tensors { return {g.permute(inverse)}; });
   }
   return out;
 }
@@ -206,11 +211,12 @@ Tensor Tensor::slice(std::int64_t d, std::int64_t start, std::int64_t end, std::
   st[dd] *= step;
   Tensor out = make_view(*this, sz, st, storage_offset() + start * strides()[dd]);
   if (autograd::needs_grad(*this)) {
-    record("SliceBackward0", out, *this, [in = sizes(), dtype = dtype(), dd, start, end, step](const Tensor& g) -> Tensors {
-      Tensor gi = zeros(in, dtype);
-      gi.slice(dd, start, end, step).copy_(g);
-      return {gi};
-    });
+    record("SliceBackward0", out, *this,
+           [in = sizes(), dtype = dtype(), dd, start, end, step](const Tensor& g) -> Tensors {
+             Tensor gi = zeros(in, dtype);
+             gi.slice(dd, start, end, step).copy_(g);
+             return {gi};
+           });
   }
   return out;
 }
@@ -238,11 +244,12 @@ Tensor Tensor::select(std::int64_t d, std::int64_t index) const {
   st.erase(dd);
   Tensor out = make_view(*this, sz, st, off);
   if (autograd::needs_grad(*this)) {
-    record("SelectBackward0", out, *this, [in = sizes(), dtype = dtype(), dd, index](const Tensor& g) -> Tensors {
-      Tensor gi = zeros(in, dtype);
-      gi.select(dd, index).copy_(g);
-      return {gi};
-    });
+    record("SelectBackward0", out, *this,
+           [in = sizes(), dtype = dtype(), dd, index](const Tensor& g) -> Tensors {
+             Tensor gi = zeros(in, dtype);
+             gi.select(dd, index).copy_(g);
+             return {gi};
+           });
   }
   return out;
 }
@@ -296,7 +303,8 @@ Tensor Tensor::expand(const Dims& shape) const {
   }
   Tensor out = make_view(*this, sz, st, storage_offset());
   if (autograd::needs_grad(*this)) {
-    record("ExpandBackward0", out, *this, [in = sizes()](const Tensor& g) -> Tensors { return {autograd::sum_to(g, in)}; });
+    record("ExpandBackward0", out, *this,
+           [in = sizes()](const Tensor& g) -> Tensors { return {autograd::sum_to(g, in)}; });
   }
   return out;
 }
@@ -333,7 +341,8 @@ Tensor Tensor::to(DType target) const {
   Tensor out = empty(sizes(), target);
   kernels::copy(out, *this);
   if (autograd::needs_grad(*this) && keel::is_floating_point(target) && is_floating_point()) {
-    record("ToCopyBackward0", out, *this, [from = dtype()](const Tensor& g) -> Tensors { return {g.to(from)}; });
+    record("ToCopyBackward0", out, *this,
+           [from = dtype()](const Tensor& g) -> Tensors { return {g.to(from)}; });
   }
   return out;
 }
@@ -353,8 +362,8 @@ Tensor& Tensor::fill_(double value) {
 Tensor& Tensor::copy_(const Tensor& src) {
   autograd::check_inplace(*this, "copy_");
   broadcast_shapes(sizes(), src.sizes(), "copy_");
-  KEEL_CHECK(src.dim() <= dim() && broadcast_shapes(sizes(), src.sizes(), "copy_") == sizes(), "copy_: source of shape ",
-             src.sizes(), " cannot be broadcast to destination shape ", sizes());
+  KEEL_CHECK(src.dim() <= dim() && broadcast_shapes(sizes(), src.sizes(), "copy_") == sizes(),
+             "copy_: source of shape ", src.sizes(), " cannot be broadcast to destination shape ", sizes());
   if (shares_storage(src) && !(is_same(src))) {
     // Overlapping source: copy through a temporary so the result does not depend on order.
     kernels::copy(*this, src.detach().clone());

@@ -1,10 +1,11 @@
 #include "keel/train/config.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "keel/core/error.h"
 
@@ -19,45 +20,94 @@ struct KeySpec {
   Kind kind;
   ConfigValue def;
   const char* help;
-  std::vector<std::string> choices = {};  // strings only; empty = any
+  std::vector<std::string> choices = {};   // strings only; empty = any
   double min = -INFINITY, max = INFINITY;  // numbers (inclusive)
 };
 
 // The one table of keys. The defaults are the default MLP run of `keel train`.
 const std::vector<KeySpec>& schema() {
   static const std::vector<KeySpec> s = {
-      {"run.name", Kind::String, std::string(""), "run name; results go to <run.dir>/<run.name> (default: the config file's stem, or 'default')"},
+      {"run.name", Kind::String, std::string(""),
+       "run name; results go to <run.dir>/<run.name> (default: the config file's stem, or 'default')"},
       {"run.dir", Kind::String, std::string("runs"), "directory that holds the runs"},
       {"data.dataset", Kind::String, std::string("fashion-mnist"), "data set", {"fashion-mnist", "csv"}},
-      {"data.dir", Kind::String, std::string("/usr/share/datasets/fashion-mnist"), "directory of the IDX files"},
+      {"data.dir", Kind::String, std::string("/usr/share/datasets/fashion-mnist"),
+       "directory of the IDX files"},
       {"data.csv_train", Kind::String, std::string(""), "training CSV (data.dataset = csv)"},
       {"data.csv_test", Kind::String, std::string(""), "test CSV (data.dataset = csv)"},
       {"data.csv_label", Kind::String, std::string("label"), "name of the CSV label column"},
-      {"data.val_fraction", Kind::Double, 0.1, "share of the training set held out for validation", {}, 0.0, 0.9},
-      {"data.train_subset", Kind::Int, std::int64_t{0}, "train on only this many images (0 = all); small subsets overfit", {}, 0, 1e12},
-      {"data.test_subset", Kind::Int, std::int64_t{0}, "evaluate on only the first this many test images (0 = all)", {}, 0, 1e12},
+      {"data.val_fraction",
+       Kind::Double,
+       0.1,
+       "share of the training set held out for validation",
+       {},
+       0.0,
+       0.9},
+      {"data.train_subset",
+       Kind::Int,
+       std::int64_t{0},
+       "train on only this many images (0 = all); small subsets overfit",
+       {},
+       0,
+       1e12},
+      {"data.test_subset",
+       Kind::Int,
+       std::int64_t{0},
+       "evaluate on only the first this many test images (0 = all)",
+       {},
+       0,
+       1e12},
       {"data.augment", Kind::Bool, false, "random crop (padding 2) and horizontal flip of training images"},
       {"model.arch", Kind::String, std::string("mlp"), "architecture", {"mlp", "cnn"}},
       {"model.hidden", Kind::Ints, std::vector<std::int64_t>{512, 256}, "hidden layer widths of the MLP"},
-      {"model.activation", Kind::String, std::string("relu"), "activation", {"relu", "sigmoid", "tanh", "gelu", "leaky_relu", "elu"}},
-      {"model.norm", Kind::String, std::string("batch"), "normalization after each hidden layer", {"none", "batch", "layer", "group"}},
+      {"model.activation",
+       Kind::String,
+       std::string("relu"),
+       "activation",
+       {"relu", "sigmoid", "tanh", "gelu", "leaky_relu", "elu"}},
+      {"model.norm",
+       Kind::String,
+       std::string("batch"),
+       "normalization after each hidden layer",
+       {"none", "batch", "layer", "group"}},
       {"model.groups", Kind::Int, std::int64_t{8}, "groups of GroupNorm", {}, 1, 1e6},
       {"model.dropout", Kind::Double, 0.2, "dropout probability after each hidden layer", {}, 0.0, 1.0},
-      {"model.init", Kind::String, std::string("kaiming"), "weight initialization",
+      {"model.init",
+       Kind::String,
+       std::string("kaiming"),
+       "weight initialization",
        {"default", "constant", "uniform", "normal", "xavier", "kaiming", "orthogonal"}},
       {"model.init_value", Kind::Double, 0.05, "value of constant init"},
       {"model.init_std", Kind::Double, 1.0, "std of normal init, half-width of uniform init", {}, 0.0, 1e6},
-      {"optim.name", Kind::String, std::string("sgd"), "optimizer", {"sgd", "adam", "adamw", "rmsprop", "adagrad"}},
+      {"optim.name",
+       Kind::String,
+       std::string("sgd"),
+       "optimizer",
+       {"sgd", "adam", "adamw", "rmsprop", "adagrad"}},
       {"optim.lr", Kind::Double, 0.05, "learning rate", {}, 1e-12, 1e6},
       {"optim.momentum", Kind::Double, 0.9, "momentum (SGD, RMSprop)", {}, 0.0, 0.999999},
       {"optim.nesterov", Kind::Bool, false, "Nesterov momentum (SGD)"},
-      {"optim.weight_decay", Kind::Double, 5e-4, "weight decay (L2 inside the optimizer; decoupled in AdamW)", {}, 0.0, 1e3},
+      {"optim.weight_decay",
+       Kind::Double,
+       5e-4,
+       "weight decay (L2 inside the optimizer; decoupled in AdamW)",
+       {},
+       0.0,
+       1e3},
       {"optim.beta1", Kind::Double, 0.9, "Adam beta1", {}, 0.0, 0.999999},
       {"optim.beta2", Kind::Double, 0.999, "Adam beta2", {}, 0.0, 0.999999},
-      {"optim.schedule", Kind::String, std::string("cosine"), "learning-rate schedule", {"none", "step", "cosine", "onecycle"}},
+      {"optim.schedule",
+       Kind::String,
+       std::string("cosine"),
+       "learning-rate schedule",
+       {"none", "step", "cosine", "onecycle"}},
       {"optim.step_size", Kind::Int, std::int64_t{5}, "epochs between decays (step schedule)", {}, 1, 1e9},
       {"optim.gamma", Kind::Double, 0.1, "decay factor (step schedule)", {}, 0.0, 1.0},
-      {"reg.penalty", Kind::String, std::string("none"), "penalty added to the loss", {"none", "l1", "l2", "elastic_net"}},
+      {"reg.penalty",
+       Kind::String,
+       std::string("none"),
+       "penalty added to the loss",
+       {"none", "l1", "l2", "elastic_net"}},
       {"reg.lambda", Kind::Double, 1e-4, "penalty strength", {}, 0.0, 1e6},
       {"reg.alpha", Kind::Double, 0.5, "elastic net: alpha * L1 + (1 - alpha) * L2", {}, 0.0, 1.0},
       {"train.epochs", Kind::Int, std::int64_t{15}, "epochs", {}, 1, 1e6},
@@ -65,8 +115,20 @@ const std::vector<KeySpec>& schema() {
       {"train.eval_batch_size", Kind::Int, std::int64_t{1000}, "batch size for evaluation", {}, 1, 1e7},
       {"train.clip_grad_norm", Kind::Double, 5.0, "clip the gradient norm to this (0 = off)", {}, 0.0, 1e12},
       {"train.label_smoothing", Kind::Double, 0.0, "label smoothing of the cross-entropy", {}, 0.0, 1.0},
-      {"train.early_stopping_patience", Kind::Int, std::int64_t{0}, "stop after this many epochs without val improvement (0 = off)", {}, 0, 1e6},
-      {"train.seed", Kind::Int, std::int64_t{0}, "random seed (init, shuffling, dropout, split)", {}, 0, 9.2e18},
+      {"train.early_stopping_patience",
+       Kind::Int,
+       std::int64_t{0},
+       "stop after this many epochs without val improvement (0 = off)",
+       {},
+       0,
+       1e6},
+      {"train.seed",
+       Kind::Int,
+       std::int64_t{0},
+       "random seed (init, shuffling, dropout, split)",
+       {},
+       0,
+       9.2e18},
       {"train.threads", Kind::Int, std::int64_t{0}, "threads (0 = all cores)", {}, 0, 4096},
   };
   return s;
@@ -92,11 +154,16 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::Bool: return "a boolean";
-    case Kind::Int: return "an integer";
-    case Kind::Double: return "a number";
-    case Kind::String: return "a string";
-    case Kind::Ints: return "a list of integers";
+    case Kind::Bool:
+      return "a boolean";
+    case Kind::Int:
+      return "an integer";
+    case Kind::Double:
+      return "a number";
+    case Kind::String:
+      return "a string";
+    case Kind::Ints:
+      return "a list of integers";
   }
   return "?";
 }
@@ -148,8 +215,10 @@ ConfigValue parse_value(const KeySpec& spec, const std::string& raw, const std::
       return v;
     }
     case Kind::String: {
-      if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
-      if (!spec.choices.empty() && std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end()) {
+      if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+        text = text.substr(1, text.size() - 2);
+      if (!spec.choices.empty() &&
+          std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end()) {
         std::string list;
         for (const auto& c : spec.choices) list += (list.empty() ? "" : ", ") + c;
         bad("expected one of " + list);
@@ -173,7 +242,8 @@ ConfigValue parse_value(const KeySpec& spec, const std::string& raw, const std::
         } catch (const std::exception&) {
           used = 0;
         }
-        if (used == 0 || used != item.size() || v <= 0) bad("expected a list of positive integers like 512,256");
+        if (used == 0 || used != item.size() || v <= 0)
+          bad("expected a list of positive integers like 512,256");
         out.push_back(v);
       }
       return out;
@@ -270,7 +340,8 @@ std::string Config::nearest_key(const std::string& key) {
 
 void Config::set_value(const std::string& key, const std::string& value, const std::string& where) {
   const KeySpec* spec = find_spec(key);
-  KEEL_CHECK(spec != nullptr, where, ": unknown config key '", key, "'; did you mean '", nearest_key(key), "'?");
+  KEEL_CHECK(spec != nullptr, where, ": unknown config key '", key, "'; did you mean '", nearest_key(key),
+             "'?");
   values_[key] = parse_value(*spec, value, where);
 }
 
@@ -347,7 +418,9 @@ const T& typed(const std::map<std::string, ConfigValue>& values, const std::stri
 bool Config::get_bool(const std::string& key) const { return typed<bool>(values_, key); }
 std::int64_t Config::get_int(const std::string& key) const { return typed<std::int64_t>(values_, key); }
 double Config::get_double(const std::string& key) const { return typed<double>(values_, key); }
-const std::string& Config::get_string(const std::string& key) const { return typed<std::string>(values_, key); }
+const std::string& Config::get_string(const std::string& key) const {
+  return typed<std::string>(values_, key);
+}
 const std::vector<std::int64_t>& Config::get_ints(const std::string& key) const {
   return typed<std::vector<std::int64_t>>(values_, key);
 }

@@ -54,8 +54,8 @@ std::shared_ptr<nn::Sequential> build_model(const Config& c, std::int64_t in_fea
   const double p = c.get_double("model.dropout");
   const std::string& act = c.get_string("model.activation");
   if (c.get_string("model.arch") == "cnn") {
-    KEEL_CHECK(in_features == 28 * 28, "model.arch = cnn expects 28x28 single-channel images, got ", in_features,
-               " input features");
+    KEEL_CHECK(in_features == 28 * 28, "model.arch = cnn expects 28x28 single-channel images, got ",
+               in_features, " input features");
     std::int64_t in_ch = 1;
     for (std::int64_t out_ch : {32, 64}) {
       seq->push_back(std::make_shared<nn::Conv2d>(in_ch, out_ch, 3, 1, 1));
@@ -111,7 +111,8 @@ void initialize_weights(nn::Module& model, const Config& c) {
     } else if (kind == "xavier") {
       nn::init::xavier_uniform_(*w, nn::init::calculate_gain(nl));
     } else if (kind == "kaiming") {
-      nn::init::kaiming_normal_(*w, 0.0, nn::init::FanMode::FanIn, nl == "sigmoid" || nl == "tanh" ? nl : "relu");
+      nn::init::kaiming_normal_(*w, 0.0, nn::init::FanMode::FanIn,
+                                nl == "sigmoid" || nl == "tanh" ? nl : "relu");
     } else if (kind == "orthogonal") {
       nn::init::orthogonal_(*w, nn::init::calculate_gain(nl));
     }

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <keel/keel.h>
 
 #include "keel/autograd/node.h"

@@ -192,7 +192,9 @@ TEST(Conv2d, WinogradFloat32MatchesFloat64) {
       EXPECT_LT(keel::testing::max_abs_diff(y.to_double(), yd), 1e-4) << "pad " << pad;
       EXPECT_LT(keel::testing::max_abs_diff(x.grad().to_double(), xd.grad()), 1e-4) << "pad " << pad;
       EXPECT_LT(keel::testing::max_abs_diff(w.grad().to_double(), wd.grad()), 1e-3) << "pad " << pad;
-      if (with_bias) EXPECT_LT(keel::testing::max_abs_diff(b.grad().to_double(), bd.grad()), 1e-3);
+      if (with_bias) {
+        EXPECT_LT(keel::testing::max_abs_diff(b.grad().to_double(), bd.grad()), 1e-3);
+      }
     }
   }
 }

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <keel/keel.h>
 
 #include <cmath>
@@ -21,11 +20,13 @@ TEST(Init, CalculateGainAndFansMatchPyTorch) {
   auto doc = nlohmann::json::parse(in)["cases"][0];
   for (const auto& g : doc["gains"]) {
     std::string name = g["name"];
-    double got = g["param"].is_null() ? init::calculate_gain(name) : init::calculate_gain(name, g["param"].get<double>());
+    double got = g["param"].is_null() ? init::calculate_gain(name)
+                                      : init::calculate_gain(name, g["param"].get<double>());
     EXPECT_NEAR(got, g["gain"].get<double>(), 1e-12) << name;
   }
   for (const auto& f : doc["fans"]) {
-    auto [fi, fo] = init::calculate_fan_in_and_fan_out(empty(Dims(f["shape"].get<std::vector<std::int64_t>>())));
+    auto [fi, fo] =
+        init::calculate_fan_in_and_fan_out(empty(Dims(f["shape"].get<std::vector<std::int64_t>>())));
     EXPECT_EQ(fi, f["fan_in"].get<std::int64_t>());
     EXPECT_EQ(fo, f["fan_out"].get<std::int64_t>());
   }

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <keel/keel.h>
 
 #include "support/golden.h"
@@ -25,12 +24,10 @@ TEST(Loss, MatchesPyTorch) {
          if (x.size() > 2) o.weight = x[2];
          return nn::CrossEntropyLoss(o)(x[0], x[1]);
        }},
-      {"nll",
-       [](const std::vector<Tensor>& x, const json& a) { return nn::NLLLoss(x[2], -100, red(a))(x[0], x[1]); }},
-      {"bce",
-       [](const std::vector<Tensor>& x, const json& a) {
-         return nn::BCELoss(x.size() > 2 ? x[2] : Tensor(), red(a))(x[0], x[1]);
-       }},
+      {"nll", [](const std::vector<Tensor>& x,
+                 const json& a) { return nn::NLLLoss(x[2], -100, red(a))(x[0], x[1]); }},
+      {"bce", [](const std::vector<Tensor>& x,
+                 const json& a) { return nn::BCELoss(x.size() > 2 ? x[2] : Tensor(), red(a))(x[0], x[1]); }},
       {"bce_logits",
        [](const std::vector<Tensor>& x, const json& a) {
          return nn::BCEWithLogitsLoss(Tensor(), x.size() > 2 ? x[2] : Tensor(), red(a))(x[0], x[1]);
@@ -56,7 +53,8 @@ TEST(Loss, GradcheckEveryLoss) {
       },
       {x});
   EXPECT_GRADCHECK(
-      [&](const std::vector<Tensor>& v) { return nn::functional::binary_cross_entropy(v[0], labels); }, {probs});
+      [&](const std::vector<Tensor>& v) { return nn::functional::binary_cross_entropy(v[0], labels); },
+      {probs});
   EXPECT_GRADCHECK(
       [&](const std::vector<Tensor>& v) {
         return nn::functional::binary_cross_entropy_with_logits(v[0], labels, Tensor(), w);
@@ -68,7 +66,8 @@ TEST(Loss, CrossEntropyIsStableForHugeLogits) {
   Tensor logits = tensor({{1000.0, -1000.0}, {-1000.0, 1000.0}});
   Tensor target = from_vector(std::vector<std::int64_t>{0, 1});
   EXPECT_NEAR(nn::functional::cross_entropy(logits, target).item(), 0.0, 1e-6);
-  EXPECT_NEAR(nn::functional::binary_cross_entropy_with_logits(tensor({200.0}), tensor({0.0})).item(), 200.0, 1e-3);
+  EXPECT_NEAR(nn::functional::binary_cross_entropy_with_logits(tensor({200.0}), tensor({0.0})).item(), 200.0,
+              1e-3);
 }
 
 TEST(Loss, BadInputsAreClearErrors) {

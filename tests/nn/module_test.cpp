@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <keel/keel.h>
 
 #include <cmath>
@@ -13,8 +12,9 @@ namespace {
 // The source's Net: Sequential(Linear(1, 2), Sigmoid()) then Linear(2, 1).
 struct Net : nn::Module {
   Net() : Module("Net") {
-    layer = register_module("layer", std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
-                                         std::make_shared<nn::Linear>(1, 2), std::make_shared<nn::Sigmoid>()}));
+    layer = register_module(
+        "layer", std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
+                     std::make_shared<nn::Linear>(1, 2), std::make_shared<nn::Sigmoid>()}));
     fc = register_module("fc", std::make_shared<nn::Linear>(2, 1));
   }
   Tensor forward(const Tensor& x) override { return fc->forward(layer->forward(x)); }
@@ -71,7 +71,8 @@ TEST(Module, StateDictRoundTripAndErrors) {
     b->load_state_dict(missing);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("Missing key(s) in state_dict: \"fc.bias\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("Missing key(s) in state_dict: \"fc.bias\""), std::string::npos)
+        << e.what();
   }
   nn::StateDict extra = a->state_dict();
   extra.emplace_back("fc.extra", zeros({1}));
@@ -137,9 +138,11 @@ TEST(Linear, DefaultInitBoundsAndShapes) {
 TEST(Linear, GradcheckFunctional) {
   auto x = keel::testing::rand_input({3, 4}, -1, 1, 1), w = keel::testing::rand_input({5, 4}, -1, 1, 2),
        b = keel::testing::rand_input({5}, -1, 1, 3);
-  EXPECT_GRADCHECK([](const std::vector<Tensor>& v) { return nn::functional::linear(v[0], v[1], v[2]); }, {x, w, b});
+  EXPECT_GRADCHECK([](const std::vector<Tensor>& v) { return nn::functional::linear(v[0], v[1], v[2]); },
+                   {x, w, b});
   auto x3 = keel::testing::rand_input({2, 3, 4}, -1, 1, 4);
-  EXPECT_GRADCHECK([](const std::vector<Tensor>& v) { return nn::functional::linear(v[0], v[1], v[2]); }, {x3, w, b});
+  EXPECT_GRADCHECK([](const std::vector<Tensor>& v) { return nn::functional::linear(v[0], v[1], v[2]); },
+                   {x3, w, b});
 }
 
 TEST(Dropout, TrainScalesEvalIsIdentity) {
@@ -193,7 +196,9 @@ TEST(ActivationModules, MatchTheirFunctionsAndPrintLikePyTorch) {
   }
   std::ostringstream os;
   os << nn::LeakyReLU(0.2) << " " << nn::GELU("tanh") << " " << nn::Softmax(1) << " " << nn::Flatten();
-  EXPECT_EQ(os.str(), "LeakyReLU(negative_slope=0.2) GELU(approximate='tanh') Softmax(dim=1) Flatten(start_dim=1, end_dim=-1)");
+  EXPECT_EQ(os.str(),
+            "LeakyReLU(negative_slope=0.2) GELU(approximate='tanh') Softmax(dim=1) Flatten(start_dim=1, "
+            "end_dim=-1)");
   EXPECT_EQ(nn::Flatten().forward(zeros({2, 3, 4})).sizes(), Dims({2, 12}));
   EXPECT_THROW(nn::GELU("fast"), Error);
 }

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <keel/keel.h>
 
 #include "support/golden.h"
@@ -17,8 +16,10 @@ TEST(Arithmetic, MatchesPyTorch) {
       {"mul", [](const std::vector<Tensor>& x, const json&) { return x[0] * x[1]; }},
       {"div", [](const std::vector<Tensor>& x, const json&) { return x[0] / x[1]; }},
       {"add_scalar", [](const std::vector<Tensor>& x, const json& a) { return x[0] + a["s"].get<double>(); }},
-      {"rsub_scalar", [](const std::vector<Tensor>& x, const json& a) { return a["s"].get<double>() - x[0]; }},
-      {"rdiv_scalar", [](const std::vector<Tensor>& x, const json& a) { return a["s"].get<double>() / x[0]; }},
+      {"rsub_scalar",
+       [](const std::vector<Tensor>& x, const json& a) { return a["s"].get<double>() - x[0]; }},
+      {"rdiv_scalar",
+       [](const std::vector<Tensor>& x, const json& a) { return a["s"].get<double>() / x[0]; }},
       {"neg", [](const std::vector<Tensor>& x, const json&) { return -x[0]; }},
   };
   EXPECT_GT(keel::testing::check_golden("arithmetic", ops), 20);
@@ -26,7 +27,8 @@ TEST(Arithmetic, MatchesPyTorch) {
 
 TEST(Arithmetic, GradcheckBroadcasting) {
   using keel::testing::rand_input;
-  auto a = rand_input({3, 4}, -1, 1, 1), row = rand_input({4}, 0.5, 1.5, 2), col = rand_input({3, 1}, 0.5, 1.5, 3);
+  auto a = rand_input({3, 4}, -1, 1, 1), row = rand_input({4}, 0.5, 1.5, 2),
+       col = rand_input({3, 1}, 0.5, 1.5, 3);
   EXPECT_GRADCHECK([](const std::vector<Tensor>& x) { return x[0] + x[1]; }, {a, row});
   EXPECT_GRADCHECK([](const std::vector<Tensor>& x) { return x[0] - x[1] * 2.0; }, {a, col});
   EXPECT_GRADCHECK([](const std::vector<Tensor>& x) { return x[0] * x[1]; }, {a, col});

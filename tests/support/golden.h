@@ -1,13 +1,12 @@
 #pragma once
 // Replays golden cases that tests/golden/gen_<family>.py recorded with PyTorch.
+#include <keel/keel.h>
+
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-
-#include <keel/keel.h>
 
 namespace keel::testing {
 
@@ -17,8 +16,8 @@ struct GoldenCase {
   nlohmann::json args;
   std::vector<Tensor> inputs;  // fresh leaves; requires_grad set as in PyTorch
   Tensor output;
-  Tensor grad_output;          // undefined when the case has no backward
-  std::vector<Tensor> grads;   // undefined where PyTorch had none
+  Tensor grad_output;         // undefined when the case has no backward
+  std::vector<Tensor> grads;  // undefined where PyTorch had none
   double atol = 1e-5, rtol = 1e-4;
 };
 

@@ -73,7 +73,8 @@ std::string gradcheck(const Fn& f, const std::vector<Tensor>& inputs, double eps
       }
       double numeric = (plus - minus) / (2 * eps);
       if (std::fabs(numeric - an[i]) > atol + rtol * std::fabs(numeric)) {
-        err << "input " << k << " element " << i << ": analytic " << an[i] << " vs numeric " << numeric << "\n";
+        err << "input " << k << " element " << i << ": analytic " << an[i] << " vs numeric " << numeric
+            << "\n";
         if (err.str().size() > 2000) return err.str();
       }
     }

@@ -1,10 +1,10 @@
 #pragma once
 // Finite-difference gradient checks in float64: for f(inputs), compares the gradient of
 // sum(f(inputs) * w) (w fixed random weights) from backward() with central differences.
+#include <keel/keel.h>
+
 #include <functional>
 #include <vector>
-
-#include <keel/keel.h>
 
 namespace keel::testing {
 
@@ -23,8 +23,8 @@ double max_abs_diff(const Tensor& a, const Tensor& b);
 
 }  // namespace keel::testing
 
-#define EXPECT_GRADCHECK(fn, ...)                                 \
-  do {                                                            \
+#define EXPECT_GRADCHECK(fn, ...)                                   \
+  do {                                                              \
     std::string _msg = ::keel::testing::gradcheck(fn, __VA_ARGS__); \
-    EXPECT_TRUE(_msg.empty()) << _msg;                            \
+    EXPECT_TRUE(_msg.empty()) << _msg;                              \
   } while (false)

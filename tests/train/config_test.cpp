@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <keel/core/error.h>
 #include <keel/train/config.h>
 
@@ -46,7 +45,8 @@ TEST(Config, TomlAndOverrides) {
 }
 
 TEST(Config, UnknownKeysNameTheLineAndTheNearestKey) {
-  std::string m = error_of([] { Config::from_toml_string("[optim]\nlr = 0.1\nmomentun = 0.9\n", "my.toml"); });
+  std::string m =
+      error_of([] { Config::from_toml_string("[optim]\nlr = 0.1\nmomentun = 0.9\n", "my.toml"); });
   EXPECT_NE(m.find("my.toml:3"), std::string::npos) << m;
   EXPECT_NE(m.find("optim.momentun"), std::string::npos) << m;
   EXPECT_NE(m.find("did you mean 'optim.momentum'"), std::string::npos) << m;
@@ -80,7 +80,8 @@ TEST(Config, CompareVariants) {
   ASSERT_EQ(c.variants().size(), 2u);
   EXPECT_EQ(c.variants()[1].name, "l1");
   EXPECT_EQ(c.variants()[1].overrides.size(), 2u);
-  std::string m = error_of([] { Config::from_toml_string("[[variant]]\nname = \"x\"\nreg.penalti = \"l1\"\n", "v.toml"); });
+  std::string m = error_of(
+      [] { Config::from_toml_string("[[variant]]\nname = \"x\"\nreg.penalti = \"l1\"\n", "v.toml"); });
   EXPECT_NE(m.find("v.toml:3"), std::string::npos) << m;
   EXPECT_NE(error_of([] { Config::from_toml_string("[[variant]]\nreg.penalty = \"l1\"\n"); }).find("name"),
             std::string::npos);

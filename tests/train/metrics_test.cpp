@@ -179,8 +179,7 @@ TEST(TrainAtomicWrite, UnwritableDirectoryThrowsAndWritesNothing) {
       write_text_file_atomic(path, "x");
       ADD_FAILURE() << "no error";
     } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find("cannot write '/proc/keel_metrics_test.csv'"),
-                std::string::npos)
+      EXPECT_NE(std::string(e.what()).find("cannot write '/proc/keel_metrics_test.csv'"), std::string::npos)
           << e.what();
     }
     EXPECT_FALSE(std::filesystem::exists(path));

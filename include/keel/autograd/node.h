@@ -90,13 +90,11 @@ bool needs_grad(const std::vector<Tensor>& inputs);
 
 // Records `out` as the result of an op on `inputs` whose backward is `fn`.
 // `fn` returns one gradient per input (undefined where that input needs none).
-void record(const char* name, Tensor& out, const std::vector<const Tensor*>& inputs,
-            BackwardFn fn);
+void record(const char* name, Tensor& out, const std::vector<const Tensor*>& inputs, BackwardFn fn);
 inline void record(const char* name, Tensor& out, const Tensor& a, BackwardFn fn) {
   record(name, out, {&a}, std::move(fn));
 }
-inline void record(const char* name, Tensor& out, const Tensor& a, const Tensor& b,
-                   BackwardFn fn) {
+inline void record(const char* name, Tensor& out, const Tensor& a, const Tensor& b, BackwardFn fn) {
   record(name, out, {&a, &b}, std::move(fn));
 }
 
@@ -104,8 +102,7 @@ inline void record(const char* name, Tensor& out, const Tensor& a, const Tensor&
 // of a tensor requiring grad) and, if recording, makes `fn` the new grad_fn of `self` with
 // edges to its previous history and to `others`.
 void check_inplace(const Tensor& self, const char* op);
-void record_inplace(const char* name, Tensor& self, const std::vector<const Tensor*>& others,
-                    BackwardFn fn);
+void record_inplace(const char* name, Tensor& self, const std::vector<const Tensor*>& others, BackwardFn fn);
 
 // Reduces a broadcast gradient back to `shape` by summing the expanded dims.
 Tensor sum_to(const Tensor& grad, const Dims& shape);

@@ -29,9 +29,9 @@ template <class... Args>
 }  // namespace keel
 
 // KEEL_CHECK(cond, parts...) throws keel::Error built from the streamed parts when cond is false.
-#define KEEL_CHECK(cond, ...)                   \
-  do {                                          \
-    if (!(cond)) [[unlikely]] {                 \
-      ::keel::detail::fail(__VA_ARGS__);        \
-    }                                           \
+#define KEEL_CHECK(cond, ...)            \
+  do {                                   \
+    if (!(cond)) [[unlikely]] {          \
+      ::keel::detail::fail(__VA_ARGS__); \
+    }                                    \
   } while (false)

@@ -25,8 +25,9 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
                      double label_smoothing = 0.0);
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
                             Reduction reduction = Reduction::Mean);
-Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
-                                        const Tensor& pos_weight = Tensor(), Reduction reduction = Reduction::Mean);
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const Tensor& weight = Tensor(), const Tensor& pos_weight = Tensor(),
+                                        Reduction reduction = Reduction::Mean);
 }  // namespace functional
 
 // Loss modules hold their options; call them with (input, target).
@@ -67,7 +68,8 @@ class CrossEntropyLoss : public Loss {
 
 class NLLLoss : public Loss {
  public:
-  explicit NLLLoss(Tensor weight = Tensor(), std::int64_t ignore_index = -100, Reduction reduction = Reduction::Mean)
+  explicit NLLLoss(Tensor weight = Tensor(), std::int64_t ignore_index = -100,
+                   Reduction reduction = Reduction::Mean)
       : Loss("NLLLoss", reduction), weight(std::move(weight)), ignore_index(ignore_index) {}
   Tensor forward(const Tensor& input, const Tensor& target) override;
   Tensor weight;

@@ -30,7 +30,7 @@ struct TensorImpl {
   Dims sizes;
   Dims strides;
   DType dtype = kFloat32;
-  bool is_view = false;  // shares its storage with the tensor it was made from
+  bool is_view = false;                              // shares its storage with the tensor it was made from
   std::unique_ptr<autograd::AutogradMeta> autograd;  // null until autograd needs it
 };
 
@@ -81,8 +81,7 @@ class Tensor {
   Tensor t() const;  // transpose of a tensor with at most 2 dims
   Tensor permute(const Dims& dims) const;
   Tensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
-  Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end,
-               std::int64_t step = 1) const;
+  Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1) const;
   Tensor select(std::int64_t dim, std::int64_t index) const;
   Tensor operator[](std::int64_t index) const { return select(0, index); }
   Tensor squeeze() const;

@@ -10,7 +10,8 @@
 namespace keel::train {
 
 // in_features: flattened input size (784 for 28x28 images); classes: output size.
-std::shared_ptr<nn::Sequential> build_model(const Config& config, std::int64_t in_features, std::int64_t classes);
+std::shared_ptr<nn::Sequential> build_model(const Config& config, std::int64_t in_features,
+                                            std::int64_t classes);
 
 // Re-initializes every Linear/Conv2d weight (and zeroes biases) by model.init:
 // default (PyTorch's), constant, uniform, normal, xavier, kaiming or orthogonal.

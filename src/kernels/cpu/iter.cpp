@@ -14,8 +14,7 @@ ElementIter::ElementIter(const Tensor* const* operands, int n) : nops(n) {
     data[o] = static_cast<char*>(t.raw_data());
     std::int64_t es = static_cast<std::int64_t>(t.element_size());
     int shift = nd - t.dim();
-    KEEL_CHECK(shift >= 0, "elementwise: operand of shape ", t.sizes(),
-               " cannot be broadcast to ", shape);
+    KEEL_CHECK(shift >= 0, "elementwise: operand of shape ", t.sizes(), " cannot be broadcast to ", shape);
     for (int d = 0; d < nd; ++d) {
       int td = d - shift;
       std::int64_t sz = td >= 0 ? t.sizes()[td] : 1;
@@ -30,8 +29,7 @@ ElementIter::ElementIter(const Tensor* const* operands, int n) : nops(n) {
     if (shape[d] == 1) continue;
     if (ndim > 0) {
       bool merge = true;
-      for (int o = 0; o < n && merge; ++o)
-        merge = strides[o][ndim - 1] == st[o][d] * shape[d];
+      for (int o = 0; o < n && merge; ++o) merge = strides[o][ndim - 1] == st[o][d] * shape[d];
       if (merge) {
         sizes[ndim - 1] *= shape[d];
         for (int o = 0; o < n; ++o) strides[o][ndim - 1] = st[o][d];

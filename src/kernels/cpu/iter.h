@@ -18,7 +18,7 @@ struct ElementIter {
   int ndim = 0;
   int nops = 0;
   std::int64_t numel = 0;
-  std::int64_t sizes[kMaxDims] = {};                 // innermost last
+  std::int64_t sizes[kMaxDims] = {};                  // innermost last
   std::int64_t strides[kMaxOperands][kMaxDims] = {};  // bytes
   char* data[kMaxOperands] = {};
 

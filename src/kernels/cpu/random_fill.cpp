@@ -1,11 +1,11 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/random_fill.cpp"
+#include "kernels/cpu/random_fill.h"
+
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
 #include <cstdint>
-
-#include "kernels/cpu/random_fill.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace keel::kernels {
@@ -21,7 +21,8 @@ inline std::uint64_t Mix(std::uint64_t seed, std::uint64_t k) {
 }
 
 template <class T>
-void Bernoulli(std::uint64_t seed, std::uint64_t first, T* HWY_RESTRICT out, std::int64_t n, double p, T value) {
+void Bernoulli(std::uint64_t seed, std::uint64_t first, T* HWY_RESTRICT out, std::int64_t n, double p,
+               T value) {
   // unit_double(x) < p  <=>  double(x >> 11) < p * 2^53 (both sides exact).
   const double threshold = p * 0x1.0p53;
   for (std::int64_t i = 0; i < n; ++i) {
@@ -30,10 +31,12 @@ void Bernoulli(std::uint64_t seed, std::uint64_t first, T* HWY_RESTRICT out, std
   }
 }
 
-void BernoulliF32(std::uint64_t seed, std::uint64_t first, float* out, std::int64_t n, double p, float value) {
+void BernoulliF32(std::uint64_t seed, std::uint64_t first, float* out, std::int64_t n, double p,
+                  float value) {
   Bernoulli(seed, first, out, n, p, value);
 }
-void BernoulliF64(std::uint64_t seed, std::uint64_t first, double* out, std::int64_t n, double p, double value) {
+void BernoulliF64(std::uint64_t seed, std::uint64_t first, double* out, std::int64_t n, double p,
+                  double value) {
   Bernoulli(seed, first, out, n, p, value);
 }
 
@@ -47,8 +50,8 @@ void UniformF32(std::uint64_t seed, std::uint64_t first, float* HWY_RESTRICT out
   }
 }
 
-void UniformF64(std::uint64_t seed, std::uint64_t first, double* HWY_RESTRICT out, std::int64_t n, double from,
-                double width) {
+void UniformF64(std::uint64_t seed, std::uint64_t first, double* HWY_RESTRICT out, std::int64_t n,
+                double from, double width) {
   for (std::int64_t i = 0; i < n; ++i) {
     const std::uint64_t x = Mix(seed, first + static_cast<std::uint64_t>(i));
     out[i] = from + width * (static_cast<double>(static_cast<std::int64_t>(x >> 11)) * 0x1.0p-53);
@@ -70,16 +73,17 @@ HWY_EXPORT(UniformF64);
 
 // Each element's value depends only on its counter, so any split over threads gives the
 // same result.
-#define KEEL_FILL(FN, T)                                                                   \
-  auto* fn = &HWY_DYNAMIC_DISPATCH(FN);                                                    \
-  parallel_for(0, n, kGrain, [&](std::int64_t lo, std::int64_t hi) {                      \
+#define KEEL_FILL(FN, T)                                                                       \
+  auto* fn = &HWY_DYNAMIC_DISPATCH(FN);                                                        \
+  parallel_for(0, n, kGrain, [&](std::int64_t lo, std::int64_t hi) {                           \
     fn(seed, first + static_cast<std::uint64_t>(lo), out + lo, hi - lo, a, static_cast<T>(b)); \
   })
 
 void fill_bernoulli(std::uint64_t seed, std::uint64_t first, float* out, std::int64_t n, double a, float b) {
   KEEL_FILL(BernoulliF32, float);
 }
-void fill_bernoulli(std::uint64_t seed, std::uint64_t first, double* out, std::int64_t n, double a, double b) {
+void fill_bernoulli(std::uint64_t seed, std::uint64_t first, double* out, std::int64_t n, double a,
+                    double b) {
   KEEL_FILL(BernoulliF64, double);
 }
 void fill_uniform(std::uint64_t seed, std::uint64_t first, float* out, std::int64_t n, double a, double b) {
