@@ -8,16 +8,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-20000}"
-bash scripts/install_deps.sh clang-14 libclang-rt-14-dev zlib1g-dev nlohmann-json3-dev
+bash scripts/install_deps.sh clang-14 libclang-rt-14-dev zlib1g-dev libdeflate-dev nlohmann-json3-dev
 cxx="${FUZZ_CXX:-clang++-14}"
 out=build/fuzz
 mkdir -p "$out"
 
 flags=(-std=c++20 -O1 -g -Iinclude -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 echo "== building fuzz targets with $cxx"
-"$cxx" "${flags[@]}" fuzz/idx_fuzz.cpp src/io/idx.cpp -lz -o "$out/idx_fuzz" &
+"$cxx" "${flags[@]}" fuzz/idx_fuzz.cpp src/io/idx.cpp -lz -ldeflate -o "$out/idx_fuzz" &
 idx_pid=$!
-"$cxx" "${flags[@]}" fuzz/csv_fuzz.cpp src/io/csv.cpp src/io/idx.cpp -lz -o "$out/csv_fuzz" &
+"$cxx" "${flags[@]}" fuzz/csv_fuzz.cpp src/io/csv.cpp src/io/idx.cpp -lz -ldeflate -o "$out/csv_fuzz" &
 csv_pid=$!
 "$cxx" "${flags[@]}" fuzz/safetensors_fuzz.cpp src/io/safetensors_header.cpp src/tensor/dims.cpp \
   src/tensor/dtype.cpp -o "$out/safetensors_fuzz" &

@@ -3,7 +3,7 @@
 # Usage: scripts/install_deps.sh [extra-package ...]
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config git
-      libhwy-dev libdnnl-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev zlib1g-dev
+      libhwy-dev libdnnl-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev zlib1g-dev libdeflate-dev
       libtomlplusplus-dev libcli11-dev "$@")
 missing=()
 for p in "${pkgs[@]}"; do

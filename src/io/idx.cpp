@@ -3,6 +3,7 @@
 // before anything is allocated for it.
 #include "keel/io/idx.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -298,8 +299,38 @@ double IdxArray::value(std::int64_t i) const {
   return 0.0;
 }
 
+namespace {
+// Inflates a whole single-member gzip file with libdeflate (2-3x zlib's speed), sized by the
+// trailer's ISIZE. Anything unusual (several members, a size beyond deflate's 1032:1 ratio,
+// corrupt data) returns false and the caller takes zlib's streaming path, which gives the
+// precise error messages.
+bool inflate_whole(const std::uint8_t* data, std::size_t size, std::unique_ptr<std::uint8_t[]>& out,
+                   std::size_t& out_size) {
+  if (size < 18) return false;
+  const std::uint8_t* t = data + size - 4;
+  const std::uint32_t isize =
+      std::uint32_t{t[0]} | std::uint32_t{t[1]} << 8 | std::uint32_t{t[2]} << 16 | std::uint32_t{t[3]} << 24;
+  if (isize == 0 || isize / 1032 > size) return false;
+  std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> d(
+      libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
+  if (!d) return false;
+  out.reset(new std::uint8_t[isize]);
+  std::size_t in_used = 0, written = 0;
+  const libdeflate_result r =
+      libdeflate_gzip_decompress_ex(d.get(), data, size, out.get(), isize, &in_used, &written);
+  out_size = written;
+  return r == LIBDEFLATE_SUCCESS && in_used == size && written == isize;
+}
+}  // namespace
+
 IdxArray parse_idx(const std::uint8_t* data, std::size_t size, const std::string& source) {
   if (has_gzip_magic(data, size)) {
+    std::unique_ptr<std::uint8_t[]> inflated;
+    std::size_t inflated_size = 0;
+    if (inflate_whole(data, size, inflated, inflated_size)) {
+      MemorySource src(inflated.get(), inflated_size);
+      return parse(src, source);
+    }
     GzipSource src(data, size, source);
     return parse(src, source);
   }

@@ -167,10 +167,16 @@ TEST(IdxTest, HugeDimsRejectedBeforeAllocating) {
   for (int i = 4; i < 20; ++i) raw[i] = 0xff;
   expect_error([&] { io::parse_idx(raw.data(), raw.size(), "huge"); },
                {"huge", "truncated", "holds only 64 bytes"});
-  // The same header, gzipped: bounded by deflate's largest ratio.
+  // The same header, gzipped: inflated whole, the data is known exactly.
   std::vector<std::uint8_t> gz = io::gzip_compress(raw.data(), raw.size());
   expect_error([&] { io::parse_idx(gz.data(), gz.size(), "huge.gz"); },
-               {"huge.gz", "truncated", "can hold at most"});
+               {"huge.gz", "truncated", "holds only 64 bytes"});
+  // Two concatenated members take zlib's streaming path, bounded by deflate's largest ratio.
+  std::vector<std::uint8_t> two = io::gzip_compress(raw.data(), 10);
+  std::vector<std::uint8_t> rest = io::gzip_compress(raw.data() + 10, raw.size() - 10);
+  two.insert(two.end(), rest.begin(), rest.end());
+  expect_error([&] { io::parse_idx(two.data(), two.size(), "huge2.gz"); },
+               {"huge2.gz", "truncated", "can hold at most"});
 }
 
 TEST(IdxTest, BadHeaders) {
