@@ -6,8 +6,11 @@
 #include <cmath>
 #include <sstream>
 
+#include "support/errors.h"
 #include "support/golden.h"
 #include "support/gradcheck.h"
+
+using keel::testing::error_of;
 
 using namespace keel;
 using keel::nn::Pair;
@@ -25,14 +28,6 @@ std::vector<double> vals(const Tensor& t) {
 }
 Pair pair(const json& j) { return Pair(j[0].get<std::int64_t>(), j[1].get<std::int64_t>()); }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST(Conv2d, MatchesPyTorch) {

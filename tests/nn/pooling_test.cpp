@@ -6,8 +6,11 @@
 #include <limits>
 #include <sstream>
 
+#include "support/errors.h"
 #include "support/golden.h"
 #include "support/gradcheck.h"
+
+using keel::testing::error_of;
 
 using namespace keel;
 using keel::nn::Pair;
@@ -25,14 +28,6 @@ Tensor rnd(const Dims& s, std::uint64_t seed = 7) { return rand_input(s, -1, 1, 
 }
 Pair pair(const json& j) { return Pair(j[0].get<std::int64_t>(), j[1].get<std::int64_t>()); }
 Pair opt_stride(const json& a) { return a.contains("stride") ? pair(a["stride"]) : Pair(); }
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST(Pooling, MatchesPyTorch) {

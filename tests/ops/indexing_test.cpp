@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 #include <keel/keel.h>
 
+#include "support/errors.h"
 #include "support/golden.h"
 #include "support/gradcheck.h"
+
+using keel::testing::error_of;
 
 using namespace keel;
 using keel::testing::GoldenOp;
@@ -11,15 +14,6 @@ using keel::testing::rand_input;
 using nlohmann::json;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // Comparisons live in another family; a cast gives bool masks without them.
 Tensor mask_of(const std::vector<double>& v, const Dims& shape = {}) {

@@ -5,8 +5,11 @@
 #include <limits>
 
 #include "kernels/cpu/gemm.h"
+#include "support/errors.h"
 #include "support/golden.h"
 #include "support/gradcheck.h"
+
+using keel::testing::error_of;
 
 using namespace keel;
 using keel::testing::GoldenOp;
@@ -14,19 +17,6 @@ using keel::testing::gradcheck;
 using keel::testing::max_abs_diff;
 using keel::testing::rand_input;
 using nlohmann::json;
-
-namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-}  // namespace
 
 TEST(Linalg, MatchesPyTorch) {
   std::map<std::string, GoldenOp> ops = {

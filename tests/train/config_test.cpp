@@ -2,19 +2,12 @@
 #include <keel/core/error.h>
 #include <keel/train/config.h>
 
+#include "support/errors.h"
+
+using keel::testing::error_of;
+
 using keel::Error;
 using keel::train::Config;
-
-namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
 
 TEST(Config, DefaultsAreTheDefaultMlpRun) {
   Config c;
