@@ -1,10 +1,13 @@
 // Losses, composed from differentiable ops so their backward comes from autograd.
 #include "keel/nn/loss.h"
 
+#include "keel/autograd/node.h"
 #include "keel/ops/elementwise.h"
 #include "keel/ops/indexing.h"
 #include "keel/ops/reduce.h"
 #include "keel/tensor/factories.h"
+#include "kernels/cpu/cross_entropy.h"
+#include "kernels/cpu/softmax.h"
 
 namespace keel::nn {
 
@@ -117,10 +120,61 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
   return loss;
 }
 
+namespace {
+
+// The common case of a training loop, (N, C) logits, class indices, no class weights, no
+// label smoothing, mean or sum, as one node: log-softmax rows, the picked log-probabilities
+// summed, and a backward of (softmax - onehot) * scale in one sweep. The composed path below
+// records a dozen nodes for the same result.
+bool fused_cross_entropy_applies(const Tensor& input, const Tensor& target, const Tensor& weight,
+                                 Reduction reduction, double label_smoothing) {
+  return input.dim() == 2 && input.is_floating_point() && target.dtype() == kInt64 && target.dim() == 1 &&
+         target.size(0) == input.size(0) && !weight.defined() && label_smoothing == 0.0 &&
+         reduction != Reduction::None && input.size(1) > 0;
+}
+
+Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, std::int64_t ignore_index,
+                           Reduction reduction) {
+  const std::int64_t rows = input.size(0), classes = input.size(1);
+  Tensor t = target.contiguous();
+  const std::int64_t* tp = t.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < rows; ++i) {
+    KEEL_CHECK(tp[i] == ignore_index || (tp[i] >= 0 && tp[i] < classes), "cross_entropy: target ", tp[i],
+               " is out of bounds for ", classes, " classes");
+  }
+  Tensor x = input.detach().contiguous();
+  Tensor logp = empty(x.sizes(), x.dtype());
+  kernels::softmax_rows(logp, x, rows, classes, /*log=*/true);
+  std::int64_t count = 0;
+  const double sum = kernels::nll_sum_rows(logp, tp, rows, classes, ignore_index, &count);
+  // Mean over the rows that count, in the input's dtype like PyTorch (0/0 is NaN there too).
+  const double divisor = reduction == Reduction::Mean ? static_cast<double>(count) : 1.0;
+  Tensor loss =
+      input.dtype() == kFloat32
+          ? scalar_tensor(static_cast<double>(static_cast<float>(sum) / static_cast<float>(divisor)),
+                          kFloat32)
+          : scalar_tensor(sum / divisor, input.dtype());
+  if (autograd::needs_grad(input)) {
+    autograd::record("NllLossBackward0", loss, input,
+                     [logp, t, ignore_index, divisor, rows, classes](const Tensor& g) -> autograd::Tensors {
+                       Tensor gx = empty(logp.sizes(), logp.dtype());
+                       const double scale = g.item() / divisor;
+                       kernels::cross_entropy_backward_rows(gx, logp, t.data_ptr<std::int64_t>(), rows,
+                                                            classes, ignore_index, scale);
+                       return {gx};
+                     });
+  }
+  return loss;
+}
+
+}  // namespace
+
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
                      std::int64_t ignore_index, Reduction reduction, double label_smoothing) {
   KEEL_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0,
              "cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
+  if (fused_cross_entropy_applies(input, target, weight, reduction, label_smoothing))
+    return fused_cross_entropy(input, target, ignore_index, reduction);
   Tensor logp = log_softmax(input, input.dim() == 1 ? 0 : 1);
   Tensor nll = nll_loss(logp, target, weight, ignore_index, reduction);
   if (label_smoothing == 0.0) return nll;

@@ -19,6 +19,8 @@ for dt, sfx in ((torch.float32, ""), (torch.float64, "_f64")):
     pos_w = torch.rand(4, dtype=dt) + 0.5
     bw = torch.rand(3, 4, dtype=dt)
     lw, lb, lx = torch.randn(3, 5, dtype=dt), torch.randn(3, dtype=dt), torch.randn(2, 4, 5, dtype=dt)
+    # More classes than one AVX-512 vector holds: the fused kernel's vector body and its tail.
+    wide, wide_target = torch.randn(5, 37, dtype=dt) * 3, torch.tensor([36, 0, 17, -100, 16])
     for red in ("mean", "sum", "none"):
         a = {"reduction": red}
         cases += [
@@ -33,6 +35,10 @@ for dt, sfx in ((torch.float32, ""), (torch.float64, "_f64")):
             case("ce_smooth_weight_ignore_" + red + sfx, "ce",
                  lambda i, t, ww: F.cross_entropy(i, t, weight=ww, reduction=red, label_smoothing=0.2),
                  [logits, target_ign, w], dict(a, label_smoothing=0.2), no_grad=(2,)),
+            case("ce_ignore_" + red + sfx, "ce", lambda i, t: F.cross_entropy(i, t, reduction=red),
+                 [logits, target_ign], a),
+            case("ce_wide_" + red + sfx, "ce", lambda i, t: F.cross_entropy(i, t, reduction=red),
+                 [wide, wide_target], a),
             case("ce_spatial_" + red + sfx, "ce", lambda i, t: F.cross_entropy(i, t, reduction=red),
                  [logits3, target3], a),
             case("nll_" + red + sfx, "nll", lambda i, t, ww: F.nll_loss(i, t, weight=ww, reduction=red),

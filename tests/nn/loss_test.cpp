@@ -52,6 +52,15 @@ TEST(Loss, GradcheckEveryLoss) {
         return nn::functional::cross_entropy(v[0], target, w, -100, nn::Reduction::Mean, 0.1);
       },
       {x});
+  // The fused path (no class weights, no smoothing): mean, sum, and a row whose target is ignored.
+  Tensor target_ign = from_vector(std::vector<std::int64_t>{0, -100, 2, 4});
+  for (nn::Reduction r : {nn::Reduction::Mean, nn::Reduction::Sum}) {
+    EXPECT_GRADCHECK(
+        [&](const std::vector<Tensor>& v) {
+          return nn::functional::cross_entropy(v[0], target_ign, Tensor(), -100, r, 0.0);
+        },
+        {x});
+  }
   EXPECT_GRADCHECK(
       [&](const std::vector<Tensor>& v) { return nn::functional::binary_cross_entropy(v[0], labels); },
       {probs});
