@@ -6,68 +6,17 @@
 
 #include "keel/tensor/dispatch.h"
 #include "keel/tensor/factories.h"
-#include "kernels/cpu/parallel.h"
+#include "kernels/cpu/grad_norm.h"
 
 namespace keel::nn::utils {
 
 namespace {
 
-using kernels::kGrain;
-using kernels::parallel_for;
-
-// sum |x|^p (p = 1, 2, other) or max |x| (p = inf), accumulated in double over fixed
-// chunks so the result does not depend on the thread count.
-template <class T>
-double reduce_abs(const T* x, std::int64_t n, double p) {
-  const std::int64_t chunks = (n + kGrain - 1) / kGrain;
-  std::vector<double> part(static_cast<std::size_t>(std::max<std::int64_t>(chunks, 1)), 0.0);
-  parallel_for(0, chunks, 1, [&](std::int64_t cb, std::int64_t ce) {
-    for (std::int64_t c = cb; c < ce; ++c) {
-      const std::int64_t b = c * kGrain, e = std::min(n, b + kGrain);
-      double acc = 0;
-      if (std::isinf(p)) {
-        for (std::int64_t i = b; i < e; ++i) {
-          const double a = std::abs(static_cast<double>(x[i]));
-          acc = (a > acc || a != a) ? a : acc;
-        }
-      } else if (p == 1) {
-#pragma omp simd reduction(+ : acc)
-        for (std::int64_t i = b; i < e; ++i) acc += std::abs(static_cast<double>(x[i]));
-      } else if (p == 2) {
-#pragma omp simd reduction(+ : acc)
-        for (std::int64_t i = b; i < e; ++i) acc += static_cast<double>(x[i]) * static_cast<double>(x[i]);
-      } else if (p == 0) {
-        for (std::int64_t i = b; i < e; ++i) acc += x[i] != T(0) ? 1.0 : 0.0;
-      } else {
-        for (std::int64_t i = b; i < e; ++i) acc += std::pow(std::abs(static_cast<double>(x[i])), p);
-      }
-      part[c] = acc;
-    }
-  });
-  double total = 0;
-  for (double v : part) total = std::isinf(p) ? ((v > total || v != v) ? v : total) : total + v;
-  return total;
-}
-
-// The p-norm of a list of values given their reduce_abs accumulation.
+// The p-norm of a list of values given their accumulated |x|^p (kernels::abs_pow_sum).
 double finish_norm(double acc, double p) {
   if (std::isinf(p) || p == 0 || p == 1) return acc;
   if (p == 2) return std::sqrt(acc);
   return std::pow(acc, 1.0 / p);
-}
-
-template <class T>
-void scale(T* x, std::int64_t n, T s) {
-  parallel_for(0, n, kGrain, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i) x[i] = x[i] * s;
-  });
-}
-
-template <class T>
-void clamp(T* x, std::int64_t n, T lo, T hi) {
-  parallel_for(0, n, kGrain, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i) x[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
-  });
 }
 
 std::vector<Tensor> grads_of(const std::vector<Tensor>& params, const char* op) {
@@ -108,10 +57,9 @@ Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
   double total = 0;
   for (const Tensor& g : grads) {
     Tensor c = g.contiguous();
-    double norm = KEEL_DISPATCH_FLOATING(c.dtype(), "clip_grad_norm_", [&] {
-      return static_cast<double>(
-          static_cast<scalar_t>(finish_norm(reduce_abs(c.data_ptr<scalar_t>(), c.numel(), p), p)));
-    });
+    // Each gradient's norm is rounded to its dtype (PyTorch's torch.norm returns one).
+    double norm = finish_norm(kernels::abs_pow_sum(c.dtype(), c.raw_data(), c.numel(), p), p);
+    norm = c.dtype() == kFloat32 ? static_cast<double>(static_cast<float>(norm)) : norm;
     norm = dt == kFloat32 ? static_cast<double>(static_cast<float>(norm)) : norm;
     if (std::isinf(p)) {
       total = (norm > total || norm != norm) ? norm : total;
@@ -141,9 +89,7 @@ Tensor clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
     }
     for (const Tensor& g : grads) {
       with_contiguous(g, [&](const Tensor& c) {
-        KEEL_DISPATCH_FLOATING(c.dtype(), "clip_grad_norm_", [&] {
-          scale(c.data_ptr<scalar_t>(), c.numel(), static_cast<scalar_t>(coef));
-        });
+        kernels::scale_inplace(c.dtype(), c.raw_data(), c.numel(), static_cast<double>(coef));
       });
     }
   });
@@ -157,10 +103,7 @@ Tensor clip_grad_norm_(const Tensor& parameter, double max_norm, double norm_typ
 void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_value) {
   for (const Tensor& g : grads_of(parameters, "clip_grad_value_")) {
     with_contiguous(g, [&](const Tensor& c) {
-      KEEL_DISPATCH_FLOATING(c.dtype(), "clip_grad_value_", [&] {
-        clamp(c.data_ptr<scalar_t>(), c.numel(), static_cast<scalar_t>(-clip_value),
-              static_cast<scalar_t>(clip_value));
-      });
+      kernels::clamp_inplace(c.dtype(), c.raw_data(), c.numel(), -clip_value, clip_value);
     });
   }
 }
