@@ -78,6 +78,10 @@ for dt in (torch.float32, torch.float64):
 x = torch.tensor([[1.0, 5.0, 5.0, -2.0], [float("nan"), 0.0, float("nan"), 9.0], [3.0, -4.0, -4.0, 3.0]])
 m = torch.randn(4, 6)
 ints = torch.randint(-5, 5, (3, 4))
+# NaN inside the vectorized body of a long row (not only in the scalar tail).
+long_nan = torch.randn(3, 100)
+long_nan[0, 50] = float("nan")
+long_nan[2, 7] = float("nan")
 cases += [
     case("max_dim_indices", "max_dim_indices", lambda t: torch.max(t, 1)[1], [x], {"dim": 1, "keepdim": False},
          grad=False),
@@ -93,6 +97,9 @@ cases += [
          grad=False),
     case("amax_nan", "amax", lambda t: torch.amax(t, [1]), [x], dims_args([1]), grad=False),
     case("max_all_nan", "max_all", torch.max, [x], grad=False),
+    case("amax_long_nan", "amax", lambda t: torch.amax(t, [1]), [long_nan], dims_args([1]), grad=False),
+    case("amin_long_nan", "amin", lambda t: torch.amin(t, [1]), [long_nan], dims_args([1]), grad=False),
+    case("max_all_long_nan", "max_all", torch.max, [long_nan], grad=False),
     case("sum_int", "sum", lambda t: torch.sum(t, [0]), [ints], dims_args([0]), grad=False),
     case("sum_int_all", "sum", torch.sum, [ints], dims_args(None), grad=False),
     case("max_int_dim", "max_dim_values", lambda t: torch.max(t, 1)[0], [ints], {"dim": 1, "keepdim": False},

@@ -23,7 +23,9 @@ for dt in (torch.float32, torch.float64):
                           lambda x, d=dim: torch.log_softmax(x, d), [x], {"dim": dim}))
 nan_row = torch.tensor([[1.0, float("nan"), 2.0], [1.0, 2.0, 3.0]])
 inf_row = torch.tensor([[1.0, float("inf"), 2.0], [float("-inf")] * 3])
-for name, x in [("nan", nan_row), ("inf", inf_row)]:
+long_nan = torch.randn(3, 100)  # NaN in the vectorized body of a row
+long_nan[0, 50] = float("nan")
+for name, x in [("nan", nan_row), ("inf", inf_row), ("long_nan", long_nan)]:
     cases.append(case("softmax_" + name, "softmax", lambda t: torch.softmax(t, 1), [x], {"dim": 1}, grad=False))
     cases.append(case("log_softmax_" + name, "log_softmax", lambda t: torch.log_softmax(t, 1), [x], {"dim": 1},
                       grad=False))

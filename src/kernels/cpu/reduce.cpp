@@ -109,7 +109,9 @@ T RowMinMax(const T* HWY_RESTRICT p, std::int64_t n) {
     }
     m0 = kMax ? hn::Max(m0, v0) : hn::Min(m0, v0);
     m1 = kMax ? hn::Max(m1, v1) : hn::Min(m1, v1);
-    nan = hn::Or(nan, hn::Or(hn::VecFromMask(d, hn::Ne(v0, v0)), hn::VecFromMask(d, hn::Ne(v1, v1))));
+    if constexpr (std::is_floating_point_v<T>) {  // (Highway's Ne is an ordered compare: false for NaN)
+      nan = hn::Or(nan, hn::Or(hn::VecFromMask(d, hn::IsNaN(v0)), hn::VecFromMask(d, hn::IsNaN(v1))));
+    }
   }
   const auto m = kMax ? hn::Max(m0, m1) : hn::Min(m0, m1);
   T r = hn::GetLane(kMax ? hn::MaxOfLanes(d, m) : hn::MinOfLanes(d, m));

@@ -1,5 +1,6 @@
 // Softmax kernels, compiled once per SIMD target by Highway (see binary.cpp). Each row is
-// processed in three streaming passes (max, exp and sum, scale) with Highway's vector Exp.
+// processed in three streaming passes (max, exp and sum, scale) with Highway's vector Exp;
+// row tails use masked vectors, since short rows (10 classes) are nothing but tail.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/softmax.cpp"
 // clang-format off
@@ -29,14 +30,17 @@ T RowMax(const T* HWY_RESTRICT x, std::int64_t n) {
     const auto v0 = hn::LoadU(d, x + i), v1 = hn::LoadU(d, x + i + N);
     m0 = hn::Max(m0, v0);
     m1 = hn::Max(m1, v1);
-    nan = hn::Or(nan, hn::Or(hn::VecFromMask(d, hn::Ne(v0, v0)), hn::VecFromMask(d, hn::Ne(v1, v1))));
+    nan = hn::Or(nan, hn::Or(hn::VecFromMask(d, hn::IsNaN(v0)), hn::VecFromMask(d, hn::IsNaN(v1))));
   }
-  T m = hn::GetLane(hn::MaxOfLanes(d, hn::Max(m0, m1)));
-  bool any_nan = !hn::AllTrue(d, hn::Eq(nan, hn::Zero(d)));
-  for (; i < n; ++i) {
-    if (x[i] != x[i]) any_nan = true;
-    m = x[i] > m ? x[i] : m;
+  for (; i < n; i += N) {  // the tail, masked (rows of 10 classes are all tail)
+    const auto mask = hn::FirstN(d, static_cast<std::size_t>(n - i));
+    const auto v =
+        hn::IfThenElse(mask, hn::MaskedLoad(mask, d, x + i), hn::Set(d, static_cast<T>(-INFINITY)));
+    m0 = hn::Max(m0, v);
+    nan = hn::Or(nan, hn::VecFromMask(d, hn::IsNaN(v)));
   }
+  const T m = hn::GetLane(hn::MaxOfLanes(d, hn::Max(m0, m1)));
+  const bool any_nan = !hn::AllTrue(d, hn::Eq(nan, hn::Zero(d)));
   return any_nan ? static_cast<T>(NAN) : m;
 }
 
@@ -68,13 +72,13 @@ T ExpSum(T* HWY_RESTRICT y, const T* HWY_RESTRICT x, std::int64_t n, T m, bool s
     s0 = hn::Add(s0, e0);
     s1 = hn::Add(s1, e1);
   }
-  T s = hn::GetLane(hn::SumOfLanes(d, hn::Add(s0, s1)));
-  for (; i < n; ++i) {
-    const T e = std::exp(x[i] - m);
-    if (store) y[i] = e;
-    s += e;
+  for (; i < n; i += N) {
+    const auto mask = hn::FirstN(d, static_cast<std::size_t>(n - i));
+    const auto e = hn::IfThenElseZero(mask, hn::Exp(d, hn::Sub(hn::MaskedLoad(mask, d, x + i), vm)));
+    if (store) hn::BlendedStore(e, mask, d, y + i);
+    s0 = hn::Add(s0, e);
   }
-  return s;
+  return hn::GetLane(hn::SumOfLanes(d, hn::Add(s0, s1)));
 }
 
 template <class T>
@@ -90,7 +94,10 @@ void SoftmaxTyped(T* y, const T* x, std::int64_t n, std::int64_t r0, std::int64_
       const auto vs = hn::Set(d, shift);
       std::int64_t i = 0;
       for (; i + N <= n; i += N) hn::StoreU(hn::Sub(hn::LoadU(d, xr + i), vs), d, yr + i);
-      for (; i < n; ++i) yr[i] = xr[i] - shift;
+      if (i < n) {
+        const auto mask = hn::FirstN(d, static_cast<std::size_t>(n - i));
+        hn::BlendedStore(hn::Sub(hn::MaskedLoad(mask, d, xr + i), vs), mask, d, yr + i);
+      }
     } else {
       const T inv = T(1) / ExpSum(yr, xr, n, m, true);
       const auto vi = hn::Set(d, inv);
@@ -121,7 +128,11 @@ void BackwardTyped(T* gx, const T* g, const T* y, std::int64_t n, std::int64_t r
         const auto e = hn::Exp(d, hn::LoadU(d, yr + i));
         hn::StoreU(hn::NegMulAdd(e, vs, hn::LoadU(d, gr + i)), d, out + i);
       }
-      for (; i < n; ++i) out[i] = gr[i] - std::exp(yr[i]) * st;
+      if (i < n) {
+        const auto mask = hn::FirstN(d, static_cast<std::size_t>(n - i));
+        const auto e = hn::Exp(d, hn::MaskedLoad(mask, d, yr + i));
+        hn::BlendedStore(hn::NegMulAdd(e, vs, hn::MaskedLoad(mask, d, gr + i)), mask, d, out + i);
+      }
     } else {
       double s = 0;
 #pragma omp simd reduction(+ : s)
