@@ -80,9 +80,15 @@ void check_p(double p, const char* op) {
 // x * mask / (1 - p), where mask has `mask_shape` (broadcast over x).
 Tensor apply_mask(const Tensor& x, double p, const Dims& mask_shape) {
   if (p == 1.0) return x * zeros(mask_shape, x.dtype());
-  Tensor mask = bernoulli(mask_shape, 1.0 - p, x.dtype());
-  mask.mul_(1.0 / (1.0 - p));
-  return x * mask;
+  if (!x.is_floating_point()) {
+    Tensor mask = bernoulli(mask_shape, 1.0 - p, x.dtype());
+    mask.mul_(1.0 / (1.0 - p));
+    return x * mask;
+  }
+  // The mask holds 1 / (1 - p) (rounded to x's dtype) where it keeps, drawn in one pass.
+  const double keep_scale =
+      x.dtype() == kFloat32 ? static_cast<double>(static_cast<float>(1.0 / (1.0 - p))) : 1.0 / (1.0 - p);
+  return x * bernoulli_scaled(mask_shape, 1.0 - p, keep_scale, x.dtype());
 }
 }  // namespace
 

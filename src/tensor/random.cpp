@@ -221,6 +221,22 @@ Tensor bernoulli(const Dims& shape, double p, DType dtype, Generator* gen) {
   return out;
 }
 
+Tensor bernoulli_scaled(const Dims& shape, double p, double value, DType dtype, Generator* gen) {
+  KEEL_CHECK(p >= 0 && p <= 1, "bernoulli: expects p to be in [0, 1], but got p=", p);
+  KEEL_CHECK(dtype == kFloat32 || dtype == kFloat64, "bernoulli_scaled: expected float32 or float64, got ",
+             dtype_name(dtype));
+  Tensor out = empty(shape, dtype);
+  std::uint64_t first = 0;
+  Generator g = reserve(gen, static_cast<std::uint64_t>(out.numel()), first);
+  if (dtype == kFloat32) {
+    kernels::fill_bernoulli(g.seed(), first, out.data_ptr<float>(), out.numel(), p,
+                            static_cast<float>(value));
+  } else {
+    kernels::fill_bernoulli(g.seed(), first, out.data_ptr<double>(), out.numel(), p, value);
+  }
+  return out;
+}
+
 Tensor rand_like(const Tensor& t, Generator* gen) { return rand(t.sizes(), t.dtype(), gen); }
 Tensor randn_like(const Tensor& t, Generator* gen) { return randn(t.sizes(), t.dtype(), gen); }
 

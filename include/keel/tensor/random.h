@@ -74,6 +74,10 @@ Tensor randperm(std::int64_t n, DType dtype = kInt64, Generator* gen = nullptr);
 // Each element is 1 with probability p (or with the probability in `probs`), else 0.
 Tensor bernoulli(const Tensor& probs, Generator* gen = nullptr);
 Tensor bernoulli(const Dims& shape, double p, DType dtype = kFloat32, Generator* gen = nullptr);
+// The same draws as bernoulli(shape, p), with `value` in place of 1 (dropout's mask of
+// 1 / (1 - p) in one pass); float32 or float64.
+Tensor bernoulli_scaled(const Dims& shape, double p, double value, DType dtype = kFloat32,
+                        Generator* gen = nullptr);
 Tensor rand_like(const Tensor& t, Generator* gen = nullptr);
 Tensor randn_like(const Tensor& t, Generator* gen = nullptr);
 
