@@ -1,48 +1,36 @@
 #!/usr/bin/python3
 """fashion_epoch and start-up for PyTorch (Debian's python3-torch): the same model, data,
 batches and optimizer as bench/e2e/keel_epoch.cpp. Prints one JSON line.
-   pytorch_epoch.py THREADS [--steps N]"""
+   pytorch_epoch.py THREADS [--steps N] [--seed S]
+--steps: time from process start to the end of the first step, and peak RSS after N steps.
+--seed: seeds initialization, dropout and shuffling (default 0)."""
 import gzip
 import json
-import resource
 import sys
 import time
 
-t_start = time.monotonic()
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+import numpy as np
+import torch
+
+import torch_common
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-steps = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[2] == "--steps" else 0
-torch.set_num_threads(threads)
-torch.manual_seed(0)
-model = nn.Sequential(nn.Linear(784, 512), nn.BatchNorm1d(512), nn.ReLU(), nn.Dropout(0.2),
-                      nn.Linear(512, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Dropout(0.2), nn.Linear(256, 10))
-opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-criterion = nn.CrossEntropyLoss()
-
-
-def step(x, y):
-    opt.zero_grad()
-    loss = criterion(model(x), y)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    opt.step()
-
-
-def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
+options = dict(zip(sys.argv[2::2], sys.argv[3::2]))
+steps = int(options.get("--steps", 0))
+seed = int(options.get("--seed", 0))
+torch_common.set_threads(threads)
+torch.manual_seed(seed)
+model = torch_common.mlp(784, 512, 256)
+step = torch_common.make_step(model)
 
 if steps:
     x, y = torch.randn(128, 784), torch.randint(0, 10, (128,))
     step(x, y)
-    first = (time.monotonic() - t_start) * 1e3
+    first = torch_common.ms_since_process_start()
     for _ in range(steps - 1):
         step(x, y)
     print(json.dumps({"system": "pytorch", "threads": threads, "first_step_ms": round(first, 1),
-                      "peak_rss_mb": round(peak_rss_mb(), 1)}))
+                      "peak_rss_mb": round(torch_common.peak_rss_mb(), 1)}))
     sys.exit(0)
 
 
@@ -66,5 +54,6 @@ model.eval()
 with torch.no_grad():
     correct = sum(int((model(test_x[i:i + 1000]).argmax(1) == test_y[i:i + 1000]).sum())
                   for i in range(0, len(test_x), 1000))
-print(json.dumps({"system": "pytorch", "threads": threads, "epoch_s": round(time.monotonic() - t0, 3),
-                  "test_acc": correct / len(test_x), "peak_rss_mb": round(peak_rss_mb(), 1)}))
+print(json.dumps({"system": "pytorch", "threads": threads, "seed": seed,
+                  "epoch_s": round(time.monotonic() - t0, 3), "test_acc": correct / len(test_x),
+                  "peak_rss_mb": round(torch_common.peak_rss_mb(), 1)}))

@@ -2,8 +2,9 @@
 // threads. Prints medians, keel's speedup over LibTorch, and achieved bandwidth / FLOPS
 // against what the machine measured in the same run.
 //
-//   ./build/bench/bench/keel_vs_torch [--threads 1,2] [--filter substring]
-#include <dlfcn.h>
+//   ./build/bench/bench/keel_vs_torch [--threads 1,2] [--filter substring] [--json]
+// --json prints one JSON line per workload and thread count instead of the table, for
+// bench/run_all.sh (times in seconds per call; samples/s for the training steps).
 #include <keel/keel.h>
 #include <torch/torch.h>
 
@@ -14,17 +15,22 @@
 #include <string>
 #include <vector>
 
+#include "common/openblas.h"
 #include "side_by_side/harness.h"
 #include "side_by_side/machine.h"
 #include "side_by_side/workloads.h"
 
 namespace {
 
-// torch::set_num_threads does not reach Debian's OpenBLAS (a pthreads build with its own
-// pool), so LibTorch's matmul would use every core at "1 thread". Give it the same count.
-void set_openblas_threads(int n) {
-  using Fn = void (*)(int);
-  if (auto fn = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
+void print_json(int threads, const bench::Workload& wl, const bench::Result& r) {
+  // Workload names are plain ASCII without quotes or backslashes: no escaping needed.
+  std::printf(R"({"system": "keel_vs_libtorch", "threads": %d, "workload": "%s", "keel_s": %.6g, )"
+              R"("libtorch_s": %.6g)",
+              threads, wl.name.c_str(), r.keel_s, r.torch_s);
+  if (wl.items > 0)
+    std::printf(R"(, "keel_samples_per_s": %.1f, "libtorch_samples_per_s": %.1f)", wl.items / r.keel_s,
+                wl.items / r.torch_s);
+  std::printf("}\n");
 }
 
 std::string fmt_time(double s) {
@@ -41,6 +47,7 @@ std::string fmt_time(double s) {
 int main(int argc, char** argv) {
   std::vector<int> thread_counts = {1, 2};
   std::string filter;
+  bool json = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
       thread_counts.clear();
@@ -49,20 +56,32 @@ int main(int argc, char** argv) {
       while (std::getline(ss, tok, ',')) thread_counts.push_back(std::stoi(tok));
     } else if (!std::strcmp(argv[i], "--filter") && i + 1 < argc) {
       filter = argv[++i];
+    } else if (!std::strcmp(argv[i], "--json")) {
+      json = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--threads 1,2] [--filter substring]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--threads 1,2] [--filter substring] [--json]\n", argv[0]);
       return 2;
     }
   }
   std::vector<bench::Workload> workloads = bench::core_workloads();
   for (auto& w : bench::nn_workloads()) workloads.push_back(std::move(w));
   for (auto& w : bench::step_workloads()) workloads.push_back(std::move(w));
-  std::printf("| threads | workload | keel | LibTorch | keel speedup | keel achieved |\n");
-  std::printf("|---|---|---|---|---|---|\n");
+  if (!json) {
+    std::printf("| threads | workload | keel | LibTorch | keel speedup | keel achieved |\n");
+    std::printf("|---|---|---|---|---|---|\n");
+  }
   for (int threads : thread_counts) {
     keel::set_num_threads(threads);
     torch::set_num_threads(threads);
-    set_openblas_threads(threads);
+    bench::set_openblas_threads(threads);
+    if (json) {  // no machine probes: the JSON lines are for ratios between libraries
+      for (const bench::Workload& wl : workloads) {
+        if (!filter.empty() && wl.name.find(filter) == std::string::npos) continue;
+        print_json(threads, wl, bench::compare(wl.keel_fn, wl.torch_fn));
+        std::fflush(stdout);
+      }
+      continue;
+    }
     double peak = bench::fma_peak_gflops(threads);
     double copy_bw = bench::copy_bandwidth_gbs(threads, 1L << 24);
     std::printf("| %d | machine: FMA peak %.0f GFLOPS, copy %.1f GB/s | | | | |\n", threads, peak, copy_bw);

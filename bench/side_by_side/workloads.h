@@ -11,6 +11,7 @@ struct Workload {
   double bytes = 0;  // memory traffic per call (bandwidth-bound workloads)
   double flops = 0;  // arithmetic per call (compute-bound workloads)
   std::function<void()> keel_fn, torch_fn;
+  double items = 0;  // samples per call (training steps): --json reports samples/s
 };
 
 std::vector<Workload> core_workloads();  // tensor core: issue "Foundation"

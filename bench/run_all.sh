@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The performance issue's benchmark in one run: keel, LibTorch (Debian's libtorch-dev) and
+# PyTorch (Debian's python3-torch) on this machine at 1 and 2 threads. Runs the three step
+# workloads (keel_vs_torch for keel and LibTorch in one process, pytorch_steps.py), one
+# Fashion-MNIST epoch per seed (keel_epoch, pytorch_epoch.py) and start-up / peak RSS
+# (keel_epoch, libtorch_steps, pytorch_epoch.py with --steps 100), then prints one markdown
+# table of samples/s with keel's ratios and one of start-up and peak RSS (bench/summarize.py).
+# Usage: bench/run_all.sh [--quick]
+#   --quick: a smoke run (3 timing rounds, seed 0 only, one start-up run), to check it works.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0
+case "${1:-}" in
+  "") ;;
+  --quick) quick=1 ;;
+  *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+esac
+bash scripts/install_deps.sh libtorch-dev python3-torch dataset-fashion-mnist
+export CCACHE_DIR="${CCACHE_DIR:-$PWD/build/.ccache}"
+cmake --preset bench >/dev/null
+cmake --build --preset bench -j "$(nproc)" --target keel_vs_torch keel_epoch libtorch_steps >/dev/null
+# As in bench/run_side_by_side.sh: OpenBLAS (LibTorch's and PyTorch's BLAS) on its Haswell kernels.
+export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
+bin=build/bench/bench
+py=/usr/bin/python3  # Debian's python3-torch lives only there
+seeds=(0 1 2); startup_runs=3; rounds=11
+[ "$quick" = 1 ] && { seeds=(0); startup_runs=1; rounds=3; }
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+# Progress goes to stderr; the JSON lines collect in $results.
+run() { echo "+ $*" >&2; "$@" | tee -a "$results" >&2; }
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+     "load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
+run "$bin/keel_vs_torch" --threads 1,2 --filter _step --json
+for threads in 1 2; do
+  run "$py" bench/e2e/pytorch_steps.py "$threads" --rounds "$rounds"
+done
+for threads in 1 2; do
+  for seed in "${seeds[@]}"; do
+    run "$bin/keel_epoch" "$threads" --seed "$seed"
+    run "$py" bench/e2e/pytorch_epoch.py "$threads" --seed "$seed"
+  done
+  # Alternate the systems so that a noisy moment does not hit one alone.
+  for ((r = 0; r < startup_runs; ++r)); do
+    run "$bin/keel_epoch" "$threads" --steps 100
+    run "$bin/libtorch_steps" "$threads" --steps 100
+    run "$py" bench/e2e/pytorch_epoch.py "$threads" --steps 100
+  done
+done
+echo
+"$py" bench/summarize.py <"$results"
