@@ -55,6 +55,16 @@ for dt in (torch.float32, torch.float64):
         if st is not None:
             args["stride"] = pair(st)
         pool_cases.append(case("max_pool2d_" + name + sfx, "max_pool2d", fn, [r(*xs).to(dt)], args))
+    # The 2x2 stride-2 fast path: an odd size (last row and column unused), and ties and NaNs
+    # (the first of equal maxima wins, a NaN wins over numbers).
+    ties = torch.randint(0, 3, (1, 2, 6, 6)).to(dt)
+    ties[0, 0, 0, 1] = float("nan")
+    ties[0, 1, 3, 2] = float("nan")
+    ties[0, 1, 3, 3] = float("nan")
+    for name, x in [("k2_odd", r(2, 2, 7, 9).to(dt)), ("k2_ties_nan", ties)]:
+        pool_cases.append(case("max_pool2d_" + name + sfx, "max_pool2d", lambda x: F.max_pool2d(x, 2), [x],
+                               {"kernel": [2, 2], "stride": [2, 2], "padding": [0, 0], "dilation": [1, 1],
+                                "ceil_mode": False}))
 
     # name, input shape, kernel, stride, padding, ceil_mode, count_include_pad
     avg_specs = [
