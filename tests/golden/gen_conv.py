@@ -57,11 +57,11 @@ for dt in (torch.float32, torch.float64):
         pool_cases.append(case("max_pool2d_" + name + sfx, "max_pool2d", fn, [r(*xs).to(dt)], args))
     # The 2x2 stride-2 fast path: an odd size (last row and column unused), and ties and NaNs
     # (the first of equal maxima wins, a NaN wins over numbers).
-    ties = torch.randint(0, 3, (1, 2, 6, 6)).to(dt)
-    ties[0, 0, 0, 1] = float("nan")
-    ties[0, 1, 3, 2] = float("nan")
-    ties[0, 1, 3, 3] = float("nan")
-    for name, x in [("k2_odd", r(2, 2, 7, 9).to(dt)), ("k2_ties_nan", ties)]:
+    # 38 columns: 19 outputs per row, one full AVX-512 vector of them and a scalar tail.
+    ties = torch.randint(0, 3, (1, 2, 6, 38)).to(dt)
+    for c, y, x in [(0, 0, 1), (1, 3, 2), (1, 3, 3), (0, 4, 30), (0, 5, 17), (1, 2, 36)]:
+        ties[0, c, y, x] = float("nan")
+    for name, x in [("k2_odd", r(2, 2, 7, 35).to(dt)), ("k2_ties_nan", ties)]:
         pool_cases.append(case("max_pool2d_" + name + sfx, "max_pool2d", lambda x: F.max_pool2d(x, 2), [x],
                                {"kernel": [2, 2], "stride": [2, 2], "padding": [0, 0], "dilation": [1, 1],
                                 "ceil_mode": False}))

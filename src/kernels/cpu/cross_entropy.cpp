@@ -7,6 +7,7 @@
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 #include <hwy/contrib/math/math-inl.h>
+#include "kernels/cpu/tail-inl.h"
 // clang-format on
 
 #include "kernels/cpu/cross_entropy.h"
@@ -35,9 +36,8 @@ void BackwardRowsT(T* gx, const T* logp, const std::int64_t* target, std::int64_
     std::int64_t i = 0;
     for (; i + N <= n; i += N) hn::StoreU(hn::Mul(hn::Exp(d, hn::LoadU(d, lr + i)), vs), d, out + i);
     if (i < n) {
-      const auto m = hn::FirstN(d, static_cast<std::size_t>(n - i));
-      const auto e = hn::Exp(d, hn::MaskedLoad(m, d, lr + i));
-      hn::BlendedStore(hn::Mul(e, vs), m, d, out + i);
+      const std::size_t count = static_cast<std::size_t>(n - i);
+      StoreFirst(hn::Mul(hn::Exp(d, LoadFirst(d, lr + i, count)), vs), d, out + i, count);
     }
     out[t] -= scale;
   }

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
+#include "kernels/cpu/max_pool_2x2.h"
 #include "kernels/cpu/parallel.h"
 
 namespace keel::kernels {
@@ -36,40 +38,10 @@ std::int64_t end_index(std::int64_t i, std::int64_t out, std::int64_t in) {
   return ((i + 1) * in + out - 1) / out;
 }
 
-// The 2x2, stride-2 window without padding or dilation (MaxPool2d(2), the common case):
-// the generic loop's bounds, while-loops and branches cost ~15 ns per output; this one
-// updates in the same scan order with selects (a later element wins when it is greater or
-// NaN, as in PyTorch), about 1 ns.
-template <class T>
-void max_pool_2x2_plane(const Pool2dShape& s, const T* __restrict__ xp, T* __restrict__ yp,
-                        std::int64_t* __restrict__ ip) {
-  for (std::int64_t oy = 0; oy < s.oh; ++oy) {
-    const T* r0 = xp + 2 * oy * s.w;
-    const T* r1 = r0 + s.w;
-    const std::int64_t base = 2 * oy * s.w;
-    for (std::int64_t ox = 0; ox < s.ow; ++ox) {
-      const std::int64_t i0 = base + 2 * ox;
-      T m = r0[2 * ox];
-      std::int64_t best = i0;
-      const T v1 = r0[2 * ox + 1], v2 = r1[2 * ox], v3 = r1[2 * ox + 1];
-      bool take = v1 > m || v1 != v1;
-      m = take ? v1 : m;
-      best = take ? i0 + 1 : best;
-      take = v2 > m || v2 != v2;
-      m = take ? v2 : m;
-      best = take ? i0 + s.w : best;
-      take = v3 > m || v3 != v3;
-      m = take ? v3 : m;
-      best = take ? i0 + s.w + 1 : best;
-      yp[oy * s.ow + ox] = m;
-      ip[oy * s.ow + ox] = best;
-    }
-  }
-}
-
 bool is_plain_2x2(const Pool2dShape& s) {
-  return s.kh == 2 && s.kw == 2 && s.sh == 2 && s.sw == 2 && s.ph == 0 && s.pw == 0 && s.dh == 1 &&
-         s.dw == 1 && 2 * s.oh <= s.h && 2 * s.ow <= s.w;
+  // (MaxPool2d(2): the vectorized kernel; its indices are int32 inside a plane.)
+  return s.h * s.w < (std::int64_t{1} << 31) && s.kh == 2 && s.kw == 2 && s.sh == 2 && s.sw == 2 &&
+         s.ph == 0 && s.pw == 0 && s.dh == 1 && s.dw == 1 && 2 * s.oh <= s.h && 2 * s.ow <= s.w;
 }
 
 }  // namespace
@@ -79,9 +51,12 @@ void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, std::int64_t* id
   const bool plain_2x2 = is_plain_2x2(s);
   parallel_for(0, s.planes, plane_grain(s), [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t p = b; p < e; ++p) {
-      if (plain_2x2) {
-        max_pool_2x2_plane(s, x + p * s.h * s.w, y + p * s.oh * s.ow, idx + p * s.oh * s.ow);
-        continue;
+      if constexpr (std::is_same_v<T, float>) {
+        if (plain_2x2) {
+          max_pool_2x2_plane(x + p * s.h * s.w, y + p * s.oh * s.ow, idx + p * s.oh * s.ow, s.h, s.w, s.oh,
+                             s.ow);
+          continue;
+        }
       }
       const T* xp = x + p * s.h * s.w;
       T* yp = y + p * s.oh * s.ow;

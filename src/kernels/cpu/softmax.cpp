@@ -7,6 +7,7 @@
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 #include <hwy/contrib/math/math-inl.h>
+#include "kernels/cpu/tail-inl.h"
 // clang-format on
 
 #include "kernels/cpu/softmax.h"
@@ -33,9 +34,9 @@ T RowMax(const T* HWY_RESTRICT x, std::int64_t n) {
     nan = hn::Or(nan, hn::Or(hn::VecFromMask(d, hn::IsNaN(v0)), hn::VecFromMask(d, hn::IsNaN(v1))));
   }
   for (; i < n; i += N) {  // the tail, masked (rows of 10 classes are all tail)
-    const auto mask = hn::FirstN(d, static_cast<std::size_t>(n - i));
-    const auto v =
-        hn::IfThenElse(mask, hn::MaskedLoad(mask, d, x + i), hn::Set(d, static_cast<T>(-INFINITY)));
+    const std::size_t count = static_cast<std::size_t>(n - i);
+    const auto v = hn::IfThenElse(hn::FirstN(d, count), LoadFirst(d, x + i, count),
+                                  hn::Set(d, static_cast<T>(-INFINITY)));
     m0 = hn::Max(m0, v);
     nan = hn::Or(nan, hn::VecFromMask(d, hn::IsNaN(v)));
   }
@@ -73,9 +74,10 @@ T ExpSum(T* HWY_RESTRICT y, const T* HWY_RESTRICT x, std::int64_t n, T m, bool s
     s1 = hn::Add(s1, e1);
   }
   for (; i < n; i += N) {
-    const auto mask = hn::FirstN(d, static_cast<std::size_t>(n - i));
-    const auto e = hn::IfThenElseZero(mask, hn::Exp(d, hn::Sub(hn::MaskedLoad(mask, d, x + i), vm)));
-    if (store) hn::BlendedStore(e, mask, d, y + i);
+    const std::size_t count = static_cast<std::size_t>(n - i);
+    const auto e =
+        hn::IfThenElseZero(hn::FirstN(d, count), hn::Exp(d, hn::Sub(LoadFirst(d, x + i, count), vm)));
+    if (store) StoreFirst(e, d, y + i, count);
     s0 = hn::Add(s0, e);
   }
   return hn::GetLane(hn::SumOfLanes(d, hn::Add(s0, s1)));
@@ -95,8 +97,8 @@ void SoftmaxTyped(T* y, const T* x, std::int64_t n, std::int64_t r0, std::int64_
       std::int64_t i = 0;
       for (; i + N <= n; i += N) hn::StoreU(hn::Sub(hn::LoadU(d, xr + i), vs), d, yr + i);
       if (i < n) {
-        const auto mask = hn::FirstN(d, static_cast<std::size_t>(n - i));
-        hn::BlendedStore(hn::Sub(hn::MaskedLoad(mask, d, xr + i), vs), mask, d, yr + i);
+        const std::size_t count = static_cast<std::size_t>(n - i);
+        StoreFirst(hn::Sub(LoadFirst(d, xr + i, count), vs), d, yr + i, count);
       }
     } else {
       const T inv = T(1) / ExpSum(yr, xr, n, m, true);
@@ -129,9 +131,9 @@ void BackwardTyped(T* gx, const T* g, const T* y, std::int64_t n, std::int64_t r
         hn::StoreU(hn::NegMulAdd(e, vs, hn::LoadU(d, gr + i)), d, out + i);
       }
       if (i < n) {
-        const auto mask = hn::FirstN(d, static_cast<std::size_t>(n - i));
-        const auto e = hn::Exp(d, hn::MaskedLoad(mask, d, yr + i));
-        hn::BlendedStore(hn::NegMulAdd(e, vs, hn::MaskedLoad(mask, d, gr + i)), mask, d, out + i);
+        const std::size_t count = static_cast<std::size_t>(n - i);
+        const auto e = hn::Exp(d, LoadFirst(d, yr + i, count));
+        StoreFirst(hn::NegMulAdd(e, vs, LoadFirst(d, gr + i, count)), d, out + i, count);
       }
     } else {
       double s = 0;

@@ -1,0 +1,110 @@
+// MaxPool2d(2) kernel, compiled once per SIMD target by Highway (see binary.cpp). A scalar
+// loop with per-window selects compiles to data-dependent branches that mispredict on real
+// activations (~10 ns per output); here even and odd input columns are split into vectors
+// and the four candidates are merged with masks, in the generic loop's scan order: a later
+// element replaces the maximum when it is greater or NaN (PyTorch's rule). Rows shorter than
+// a vector (14 outputs for 28x28 images) go through masked loads and stores.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/cpu/max_pool_2x2.cpp"
+#include "kernels/cpu/max_pool_2x2.h"
+
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+#include <cstdint>
+
+#include "kernels/cpu/tail-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace keel::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+HWY_INLINE void Take(float v, std::int64_t i, float& m, std::int64_t& best) {
+  if (v > m || v != v) {
+    m = v;
+    best = i;
+  }
+}
+
+void MaxPool2x2Plane(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, std::int64_t* HWY_RESTRICT idx,
+                     std::int64_t h, std::int64_t w, std::int64_t oh, std::int64_t ow) {
+  (void)h;
+#if HWY_TARGET != HWY_SCALAR  // (one lane: the scalar loop below does it all)
+  const hn::ScalableTag<float> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  const hn::Half<decltype(di)> dh;
+  const hn::Rebind<std::int64_t, decltype(dh)> d64;
+  const std::int64_t N = static_cast<std::int64_t>(hn::Lanes(d));
+  const auto two_iota = hn::Add(hn::Iota(di, 0), hn::Iota(di, 0));
+  const auto one = hn::Set(di, 1), down = hn::Set(di, static_cast<std::int32_t>(w));
+  const auto down_right = hn::Add(down, one);
+#endif
+  for (std::int64_t oy = 0; oy < oh; ++oy) {
+    const float* r0 = x + 2 * oy * w;
+    const float* r1 = r0 + w;
+    float* yr = y + oy * ow;
+    std::int64_t* ir = idx + oy * ow;
+    const std::int64_t base = 2 * oy * w;
+    std::int64_t ox = 0;
+#if HWY_TARGET != HWY_SCALAR
+    // Full vectors of outputs, then the rest (all of a 14-wide row) with masked loads/stores.
+    for (; ox < ow; ox += N) {
+      const std::int64_t rem = ow - ox;
+      const std::size_t in0 = static_cast<std::size_t>(rem >= N ? N : 2 * rem);
+      const std::size_t in1 = static_cast<std::size_t>(rem >= N ? N : (2 * rem > N ? 2 * rem - N : 0));
+      const auto a0 = LoadFirst(d, r0 + 2 * ox, in0), a1 = LoadFirst(d, r0 + 2 * ox + N, in1);
+      const auto b0 = LoadFirst(d, r1 + 2 * ox, in0), b1 = LoadFirst(d, r1 + 2 * ox + N, in1);
+      const auto i0 = hn::Add(two_iota, hn::Set(di, static_cast<std::int32_t>(base + 2 * ox)));
+      auto m = hn::ConcatEven(d, a1, a0);
+      auto best = i0;
+      auto merge = [&](const auto v, const auto offset) {
+        const auto take = hn::Or(hn::Gt(v, m), hn::IsNaN(v));
+        m = hn::IfThenElse(take, v, m);
+        best = hn::IfThenElse(hn::RebindMask(di, take), hn::Add(i0, offset), best);
+      };
+      merge(hn::ConcatOdd(d, a1, a0), one);
+      merge(hn::ConcatEven(d, b1, b0), down);
+      merge(hn::ConcatOdd(d, b1, b0), down_right);
+      const auto lo = hn::PromoteTo(d64, hn::LowerHalf(dh, best));
+      const auto hi = hn::PromoteTo(d64, hn::UpperHalf(dh, best));
+      if (rem >= N) {
+        hn::StoreU(m, d, yr + ox);
+        hn::StoreU(lo, d64, ir + ox);
+        hn::StoreU(hi, d64, ir + ox + N / 2);
+      } else {
+        const std::size_t half = static_cast<std::size_t>(N / 2), r = static_cast<std::size_t>(rem);
+        StoreFirst(m, d, yr + ox, r);
+        StoreFirst(lo, d64, ir + ox, r < half ? r : half);
+        StoreFirst(hi, d64, ir + ox + N / 2, r > half ? r - half : 0);
+      }
+    }
+#endif
+    for (; ox < ow; ++ox) {
+      const std::int64_t i0 = base + 2 * ox;
+      float m = r0[2 * ox];
+      std::int64_t best = i0;
+      Take(r0[2 * ox + 1], i0 + 1, m, best);
+      Take(r1[2 * ox], i0 + w, m, best);
+      Take(r1[2 * ox + 1], i0 + w + 1, m, best);
+      yr[ox] = m;
+      ir[ox] = best;
+    }
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace keel::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace keel::kernels {
+HWY_EXPORT(MaxPool2x2Plane);
+
+void max_pool_2x2_plane(const float* x, float* y, std::int64_t* idx, std::int64_t h, std::int64_t w,
+                        std::int64_t oh, std::int64_t ow) {
+  HWY_DYNAMIC_DISPATCH(MaxPool2x2Plane)(x, y, idx, h, w, oh, ow);
+}
+
+}  // namespace keel::kernels
+#endif

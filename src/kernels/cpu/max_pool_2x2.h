@@ -1,0 +1,13 @@
+#pragma once
+// MaxPool2d(2) on float32 planes: 2x2 windows, stride 2, no padding or dilation, the case
+// of most CNNs. Vectorized over output columns; same results and indices as the generic loop.
+#include <cstdint>
+
+namespace keel::kernels {
+
+// One (h, w) plane -> (oh, ow) maxima and flat argmax indices (iy * w + ix); needs
+// 2 * oh <= h, 2 * ow <= w and h * w < 2^31.
+void max_pool_2x2_plane(const float* x, float* y, std::int64_t* idx, std::int64_t h, std::int64_t w,
+                        std::int64_t oh, std::int64_t ow);
+
+}  // namespace keel::kernels
