@@ -8,6 +8,7 @@
 #include "support/errors.h"
 #include "support/golden.h"
 #include "support/gradcheck.h"
+#include "support/simd_targets.h"
 
 using keel::testing::error_of;
 
@@ -96,8 +97,8 @@ TEST(Linalg, EmptyAndZeroInnerSizes) {
 
 TEST(Linalg, BetaZeroIgnoresNaNs) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  // 2x3x2 takes keel's own loop; 32x32x32 goes to oneDNN.
-  for (std::int64_t n : {2, 32}) {
+  // n = 2 takes the tiny loop nest, 32 keel's packed kernel, 512 oneDNN.
+  for (std::int64_t n : {2, 32, 512}) {
     Tensor c = full({n, n}, nan);
     Tensor a = ones({n, n}), b = ones({n, n});
     kernels::gemm(false, false, n, n, n, 1.0f, a.data_ptr<float>(), n, b.data_ptr<float>(), n, 0.0f,
@@ -114,7 +115,7 @@ TEST(Linalg, BetaZeroIgnoresNaNs) {
 }
 
 TEST(Linalg, OneDnnPathsMatchFloat64) {
-  // Sizes above the tiny-product cutoff, so float32 runs on oneDNN: folded rows, broadcast
+  // Sizes above the tiny-product cutoff (keel's packed kernel or oneDNN): folded rows, broadcast
   // batches, transposed operands on either side, and the small-matrix parallel batch loop.
   auto f = [](const Dims& s, std::uint64_t seed) { return rand_input(s, -1, 1, seed).detach().to_float(); };
   auto check = [](const Tensor& a, const Tensor& b) {
@@ -196,4 +197,47 @@ TEST(Linalg, ErrorsNameOpAndShapes) {
   EXPECT_THROW((void)matmul(ones({2, 3}), ones({3, 2}, kFloat64)), Error);
   EXPECT_THROW((void)matmul(ones({2, 3}, kBool), ones({3, 2}, kBool)), Error);
   EXPECT_THROW((void)addmm(ones({3, 3}), ones({2, 3}), ones({3, 2})), Error);
+}
+
+// The float32 GEMM against a float64 loop, over the shapes that pick each path (tiny loop,
+// keel's packed kernel, oneDNN), partial row and column panels, both transposes, strided
+// operands, alpha and beta (beta = 0 must not read C), and every SIMD target.
+TEST(Linalg, FloatGemmPathsMatchFloat64) {
+  struct Shape {
+    std::int64_t m, n, k;
+  };
+  const std::vector<Shape> shapes = {{3, 5, 7},      {13, 33, 40}, {12, 32, 256}, {25, 70, 300},
+                                     {128, 50, 784}, {40, 64, 9},  {7, 100, 600}, {300, 40, 64}};
+  keel::testing::on_every_simd_target([&] {
+    std::uint64_t seed = 100;
+    for (const Shape& s : shapes) {
+      for (int t = 0; t < 4; ++t) {
+        const bool ta = t & 1, tb = t & 2;
+        const std::int64_t lda = (ta ? s.m : s.k) + 3, ldb = (tb ? s.k : s.n) + 1, ldc = s.n + 2;
+        Tensor a = rand_input({ta ? s.k : s.m, lda}, -1, 1, ++seed).detach().to_float();
+        Tensor b = rand_input({tb ? s.n : s.k, ldb}, -1, 1, ++seed).detach().to_float();
+        Tensor c0 = rand_input({s.m, ldc}, -1, 1, ++seed).detach().to_float();
+        for (float beta : {0.0f, 1.0f, -0.5f}) {
+          const float alpha = beta == 1.0f ? 0.5f : 1.0f;
+          Tensor c = c0.clone();
+          if (beta == 0.0f) c.fill_(std::numeric_limits<float>::quiet_NaN());
+          kernels::gemm(ta, tb, s.m, s.n, s.k, alpha, a.data_ptr<float>(), lda, b.data_ptr<float>(), ldb,
+                        beta, c.data_ptr<float>(), ldc);
+          // Reference in float64 on the logical operands.
+          Tensor opa = a.to_double().narrow(1, 0, ta ? s.m : s.k),
+                 opb = b.to_double().narrow(1, 0, tb ? s.k : s.n);
+          if (ta) opa = opa.t();
+          if (tb) opb = opb.t();
+          Tensor ref = matmul(opa, opb) * alpha;
+          if (beta != 0.0f) ref = ref + c0.to_double().narrow(1, 0, s.n) * beta;
+          EXPECT_LT(max_abs_diff(c.to_double().narrow(1, 0, s.n), ref), 1e-4 * std::sqrt(double(s.k)))
+              << s.m << "x" << s.n << "x" << s.k << " ta=" << ta << " tb=" << tb << " beta=" << beta;
+          // Columns past N (the row padding of C) are untouched.
+          if (beta != 0.0f) {
+            EXPECT_EQ(max_abs_diff(c.narrow(1, s.n, ldc - s.n), c0.narrow(1, s.n, ldc - s.n)), 0.0);
+          }
+        }
+      }
+    }
+  });
 }

@@ -1,6 +1,9 @@
-// GEMM. float goes to oneDNN's sgemm (near the FMA peak, on OpenMP's pool). float64 and int64
-// have no oneDNN routine, so a cache-blocked loop nest is compiled here per SIMD target by
-// Highway; its innermost loop (c[j] += a * b[j]) is a plain loop the compiler vectorizes.
+// GEMM. float: products up to the size of an MLP layer on a batch go to keel's packed kernel
+// (sgemm_packed.cpp: no JIT, so the first step of a training run is as fast as the others),
+// large ones to oneDNN's sgemm (near the FMA peak, on OpenMP's pool; it JITs its kernels,
+// ~35 ms, on first use). float64 and int64 have no oneDNN routine, so a cache-blocked loop
+// nest is compiled here per SIMD target by Highway; its innermost loop (c[j] += a * b[j]) is a
+// plain loop the compiler vectorizes.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/gemm.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -100,6 +103,7 @@ HWY_AFTER_NAMESPACE();
 #include "keel/core/error.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/sgemm_packed.h"
 
 namespace keel::kernels {
 HWY_EXPORT(GemmRowsF32);
@@ -109,6 +113,16 @@ HWY_EXPORT(GemmRowsI64);
 namespace {
 
 constexpr std::int64_t kTinyGemm = 512;  // measured crossover: 8^3 is a tie, 16^3 favors oneDNN
+
+// keel's packed kernel takes products up to 2^26 multiply-adds (an MLP layer on a batch:
+// 128 x 784 x 512 is 2^25.6); above that oneDNN's kernels are ~15% faster, and with a depth
+// under 32 the packed kernel's per-tile write-back dominates, so shallow products go to
+// oneDNN too unless they are small (under 2^20: the last layer's backward, 128 x 256 x 10).
+// The rule depends only on the shape, so a run's results do not depend on timing or order.
+bool use_packed_sgemm(std::int64_t M, std::int64_t N, std::int64_t K) {
+  const std::int64_t macs = M * N * K;
+  return macs <= (std::int64_t{1} << 26) && (K >= 32 || macs <= (std::int64_t{1} << 20));
+}
 
 // Handles the degenerate shapes every backend would otherwise have to: an empty C, and
 // K == 0 (C = beta * C). Returns true when nothing is left to do.
@@ -153,6 +167,10 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
   if (M * N * K <= kTinyGemm) {
     gemm_generic<float>(&HWY_DYNAMIC_DISPATCH(GemmRowsF32), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb,
                         beta, C, ldc);
+    return;
+  }
+  if (use_packed_sgemm(M, N, K)) {
+    sgemm_packed(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
   dnnl_status_t st =

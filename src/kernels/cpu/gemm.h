@@ -2,7 +2,8 @@
 // Row-major GEMM: C = alpha * op(A) @ op(B) + beta * C, where op(A) is M x K and op(B) is K x N.
 // A is stored M x K (K x M when trans_a) with row stride lda; likewise B and ldb; C is M x N
 // with row stride ldc. When beta is 0, C is write-only (NaNs already in C do not leak), and
-// K == 0 just scales C. float runs on oneDNN's sgemm; double and int64 on keel's own kernel.
+// K == 0 just scales C. float runs on keel's packed kernel or oneDNN's sgemm (by shape);
+// double and int64 on keel's own loop nest.
 #include <cstdint>
 
 namespace keel::kernels {

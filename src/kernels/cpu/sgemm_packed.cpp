@@ -1,10 +1,11 @@
 // Packed float32 GEMM, compiled once per SIMD target by Highway (see binary.cpp).
-// Layout (the classic Goto/BLIS scheme): K is cut into blocks of kKC; for each block, op(B)
-// is packed into panels of NR = 2 vectors of columns (k-major, zero-padded) and op(A) into
-// panels of kMR rows (k-major, zero-padded). The micro-kernel keeps a kMR x NR tile of C in
-// registers, and per k does two vector loads of B, kMR broadcasts of A and 2 * kMR FMAs.
-// Threads split the rows of C (and its column panels when there are few rows); each packs
-// its own A block. Packing buffers are per-thread and reused, so a call does not allocate.
+// Layout (the Goto/BLIS scheme): K is cut into blocks of kKC; per block, op(A) is packed into
+// panels of kMR rows (k-major, zero-padded), and op(B) is read in place when untransposed or
+// packed one panel of NR = 2 vectors of columns at a time (a transposed B through 16 x 16
+// register transposes). The micro-kernel keeps a kMR x NR tile of C in registers, and per k
+// does two vector loads of B, kMR broadcasts of A and 2 * kMR FMAs. Threads take blocks of
+// rows, and groups of column panels when there are few rows. Packing buffers are per-thread
+// and reused, so a call does not allocate.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/sgemm_packed.cpp"
 #include "kernels/cpu/sgemm_packed.h"
@@ -15,6 +16,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+
+#include "kernels/cpu/tail-inl.h"
 
 #ifndef KEEL_SGEMM_PACKED_ONCE
 #define KEEL_SGEMM_PACKED_ONCE
@@ -49,25 +52,96 @@ constexpr std::int64_t kMR = 12;  // 24 accumulators + 2 B vectors + 1 broadcast
 constexpr std::int64_t kMR = 6;  // 12 accumulators of 16 registers
 #endif
 
-inline float PackedElemA(bool trans, const float* A, std::int64_t ld, std::int64_t i, std::int64_t k) {
-  return trans ? A[k * ld + i] : A[i * ld + k];
-}
-
 // Rows [i0, i0 + mc) and depth [k0, k0 + kc) of op(A) -> panels of kMR rows, k-major.
 void SgemmPackA(bool trans, const float* A, std::int64_t lda, std::int64_t i0, std::int64_t mc,
                 std::int64_t k0, std::int64_t kc, float* HWY_RESTRICT out) {
   for (std::int64_t p = 0; p < mc; p += kMR) {
     const std::int64_t rows = std::min(kMR, mc - p);
     float* HWY_RESTRICT dst = out + p * kc;
+#if HWY_TARGET != HWY_SCALAR
+    if (trans) {  // rows of op(A) are columns of A: kMR (<= one vector) neighbours per k
+      // Each store writes a whole vector; the lanes past kMR land on the next k's slot (or the
+      // buffer's slack) and are overwritten in order. The masked load pads rows >= `rows` with 0.
+      const hn::ScalableTag<float> d;
+      for (std::int64_t k = 0; k < kc; ++k)
+        hn::StoreU(LoadFirst(d, A + (k0 + k) * lda + i0 + p, static_cast<std::size_t>(rows)), d,
+                   dst + k * kMR);
+      continue;
+    }
+#else
+    if (trans) {
+      for (std::int64_t k = 0; k < kc; ++k) {
+        const float* src = A + (k0 + k) * lda + i0 + p;
+        for (std::int64_t r = 0; r < kMR; ++r) dst[k * kMR + r] = r < rows ? src[r] : 0.0f;
+      }
+      continue;
+    }
+#endif
     for (std::int64_t r = 0; r < kMR; ++r) {
+      const float* src = A + (i0 + p + r) * lda + k0;
       if (r < rows) {
-        for (std::int64_t k = 0; k < kc; ++k)
-          dst[k * kMR + r] = PackedElemA(trans, A, lda, i0 + p + r, k0 + k);
+        for (std::int64_t k = 0; k < kc; ++k) dst[k * kMR + r] = src[k];
       } else {
         for (std::int64_t k = 0; k < kc; ++k) dst[k * kMR + r] = 0.0f;
       }
     }
   }
+}
+
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+// out[k][c] = in[c][k] for a 16 x 16 block (rows of `in` ld apart, rows of `out` ldo apart),
+// in registers. After the 32-bit and 64-bit interleaves, u[4q + m] holds in its 128-bit lane L
+// the elements k = 4L + m of rows 4q .. 4q + 3; two 128-bit shuffles then gather lane L of the
+// four row groups into output row 4L + m.
+HWY_INLINE void Transpose16x16(const float* HWY_RESTRICT in, std::int64_t ld, float* HWY_RESTRICT out,
+                               std::int64_t ldo) {
+  __m512 r[16], t[16], u[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(in + i * ld);
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int q = 0; q < 4; ++q) {
+    const __m512d a0 = _mm512_castps_pd(t[4 * q]), a1 = _mm512_castps_pd(t[4 * q + 1]);
+    const __m512d b0 = _mm512_castps_pd(t[4 * q + 2]), b1 = _mm512_castps_pd(t[4 * q + 3]);
+    u[4 * q] = _mm512_castpd_ps(_mm512_unpacklo_pd(a0, b0));
+    u[4 * q + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a0, b0));
+    u[4 * q + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(a1, b1));
+    u[4 * q + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(a1, b1));
+  }
+  for (int m = 0; m < 4; ++m) {
+    const __m512 v0 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x44),
+                 v1 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xEE);
+    const __m512 v2 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x44);
+    const __m512 v3 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xEE);
+    _mm512_storeu_ps(out + (0 + m) * ldo, _mm512_shuffle_f32x4(v0, v2, 0x88));
+    _mm512_storeu_ps(out + (4 + m) * ldo, _mm512_shuffle_f32x4(v0, v2, 0xDD));
+    _mm512_storeu_ps(out + (8 + m) * ldo, _mm512_shuffle_f32x4(v1, v3, 0x88));
+    _mm512_storeu_ps(out + (12 + m) * ldo, _mm512_shuffle_f32x4(v1, v3, 0xDD));
+  }
+}
+#endif
+
+// A full panel of a transposed B (stored N x K) in 16 x 16 register transposes; false where
+// this target has no such path (the caller's scalar loop then packs it).
+bool SgemmTransposePanel(const float* B, std::int64_t ldb, std::int64_t k0, std::int64_t kc, std::int64_t j,
+                         std::int64_t nr, float* HWY_RESTRICT dst) {
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  if (nr != 32) return false;
+  std::int64_t k = 0;
+  for (; k + 16 <= kc; k += 16) {
+    for (std::int64_t c0 = 0; c0 < 32; c0 += 16)
+      Transpose16x16(B + (j + c0) * ldb + k0 + k, ldb, dst + k * nr + c0, nr);
+  }
+  for (std::int64_t c = 0; c < nr; ++c) {
+    const float* src = B + (j + c) * ldb + k0;
+    for (std::int64_t kk = k; kk < kc; ++kk) dst[kk * nr + c] = src[kk];
+  }
+  return true;
+#else
+  (void)B, (void)ldb, (void)k0, (void)kc, (void)j, (void)nr, (void)dst;
+  return false;
+#endif
 }
 
 // Depth [k0, k0 + kc) and columns [j0, j1) of op(B) -> panels of nr columns, k-major.
@@ -76,12 +150,21 @@ void SgemmPackB(bool trans, const float* B, std::int64_t ldb, std::int64_t k0, s
   for (std::int64_t j = j0; j < j1; j += nr) {
     const std::int64_t cols = std::min(nr, j1 - j);
     float* HWY_RESTRICT dst = out + (j - j0) * kc;
-    if (!trans) {
+    if (!trans && cols == nr) {  // whole rows of the panel: two vector copies per k
+      const hn::ScalableTag<float> d;
+      const std::int64_t N = static_cast<std::int64_t>(hn::Lanes(d));
+      for (std::int64_t k = 0; k < kc; ++k) {
+        const float* src = B + (k0 + k) * ldb + j;
+        for (std::int64_t c = 0; c < nr; c += N) hn::Store(hn::LoadU(d, src + c), d, dst + k * nr + c);
+      }
+    } else if (!trans) {
       for (std::int64_t k = 0; k < kc; ++k) {
         const float* src = B + (k0 + k) * ldb + j;
         for (std::int64_t c = 0; c < cols; ++c) dst[k * nr + c] = src[c];
         for (std::int64_t c = cols; c < nr; ++c) dst[k * nr + c] = 0.0f;
       }
+    } else if (cols == nr && SgemmTransposePanel(B, ldb, k0, kc, j, nr, dst)) {
+      continue;
     } else {
       for (std::int64_t c = 0; c < nr; ++c) {
         if (c < cols) {
@@ -95,10 +178,11 @@ void SgemmPackB(bool trans, const float* B, std::int64_t ldb, std::int64_t k0, s
   }
 }
 
-// C tile (rows x cols, at most kMR x 2 vectors) = alpha * Ap Bp + (accumulate ? C : beta * C).
-void SgemmMicroKernel(const float* HWY_RESTRICT ap, const float* HWY_RESTRICT bp, std::int64_t kc, float* C,
-                      std::int64_t ldc, std::int64_t rows, std::int64_t cols, float alpha, float beta,
-                      bool accumulate) {
+// C tile (rows x cols, at most kMR x 2 vectors) = alpha * Ap Bp + (accumulate ? C : beta * C);
+// row k of the B panel is at bp + k * bs (bs = the panel width when packed, ldb when read in place).
+void SgemmMicroKernel(const float* HWY_RESTRICT ap, const float* HWY_RESTRICT bp, std::int64_t bs,
+                      std::int64_t kc, float* C, std::int64_t ldc, std::int64_t rows, std::int64_t cols,
+                      float alpha, float beta, bool accumulate) {
   const hn::ScalableTag<float> d;
   const std::int64_t N = static_cast<std::int64_t>(hn::Lanes(d));
   using V = hn::Vec<decltype(d)>;
@@ -106,7 +190,7 @@ void SgemmMicroKernel(const float* HWY_RESTRICT ap, const float* HWY_RESTRICT bp
   HWY_UNROLL(16)
   for (std::int64_t r = 0; r < kMR; ++r) acc0[r] = acc1[r] = hn::Zero(d);
   for (std::int64_t k = 0; k < kc; ++k) {
-    const V b0 = hn::Load(d, bp + k * 2 * N), b1 = hn::Load(d, bp + k * 2 * N + N);
+    const V b0 = hn::LoadU(d, bp + k * bs), b1 = hn::LoadU(d, bp + k * bs + N);
     const float* HWY_RESTRICT a = ap + k * kMR;
     HWY_UNROLL(16)
     for (std::int64_t r = 0; r < kMR; ++r) {
@@ -115,12 +199,22 @@ void SgemmMicroKernel(const float* HWY_RESTRICT ap, const float* HWY_RESTRICT bp
       acc1[r] = hn::MulAdd(av, b1, acc1[r]);
     }
   }
+  // Write-back straight from the accumulators (an edge tile through masked loads and stores,
+  // so nothing outside the rows x cols tile of C is read or written).
   const V va = hn::Set(d, alpha), vb = hn::Set(d, beta);
-  if (rows == kMR && cols == 2 * N) {
-    HWY_UNROLL(16)
-    for (std::int64_t r = 0; r < kMR; ++r) {
-      float* c = C + r * ldc;
-      V v0 = hn::Mul(acc0[r], va), v1 = hn::Mul(acc1[r], va);
+  const bool full_cols = cols == 2 * N;
+  const std::size_t c0 = static_cast<std::size_t>(std::min(cols, N));
+  const std::size_t c1 = static_cast<std::size_t>(cols > N ? cols - N : 0);
+  HWY_UNROLL(16)
+  for (std::int64_t r = 0; r < kMR; ++r) {
+    if (r >= rows) break;
+    float* c = C + r * ldc;
+    V v0 = acc0[r], v1 = acc1[r];
+    if (alpha != 1.0f) {
+      v0 = hn::Mul(v0, va);
+      v1 = hn::Mul(v1, va);
+    }
+    if (full_cols) {
       if (accumulate) {
         v0 = hn::Add(v0, hn::LoadU(d, c));
         v1 = hn::Add(v1, hn::LoadU(d, c + N));
@@ -130,20 +224,16 @@ void SgemmMicroKernel(const float* HWY_RESTRICT ap, const float* HWY_RESTRICT bp
       }
       hn::StoreU(v0, d, c);
       hn::StoreU(v1, d, c + N);
-    }
-    return;
-  }
-  // An edge tile: through a buffer, then only the valid part of C is read and written.
-  HWY_ALIGN float tile[kMR * 2 * HWY_MAX_BYTES / sizeof(float)];
-  for (std::int64_t r = 0; r < kMR; ++r) {
-    hn::Store(hn::Mul(acc0[r], va), d, tile + r * 2 * N);
-    hn::Store(hn::Mul(acc1[r], va), d, tile + r * 2 * N + N);
-  }
-  for (std::int64_t r = 0; r < rows; ++r) {
-    float* c = C + r * ldc;
-    const float* t = tile + r * 2 * N;
-    for (std::int64_t j = 0; j < cols; ++j) {
-      c[j] = accumulate ? c[j] + t[j] : (beta != 0.0f ? beta * c[j] + t[j] : t[j]);
+    } else {
+      if (accumulate) {
+        v0 = hn::Add(v0, LoadFirst(d, c, c0));
+        v1 = hn::Add(v1, LoadFirst(d, c + N, c1));
+      } else if (beta != 0.0f) {
+        v0 = hn::MulAdd(vb, LoadFirst(d, c, c0), v0);
+        v1 = hn::MulAdd(vb, LoadFirst(d, c + N, c1), v1);
+      }
+      StoreFirst(v0, d, c, c0);
+      if (c1 > 0) StoreFirst(v1, d, c + N, c1);
     }
   }
 }
@@ -151,19 +241,28 @@ void SgemmMicroKernel(const float* HWY_RESTRICT ap, const float* HWY_RESTRICT bp
 std::int64_t SgemmPanelWidth() { return 2 * static_cast<std::int64_t>(hn::Lanes(hn::ScalableTag<float>())); }
 std::int64_t SgemmRowPanel() { return kMR; }
 
-// Rows [i0, i1) x column panels [j0, j1) of C for one depth block [k0, k0 + kc), with op(B)'s
-// panels of this block already packed at bpack (full width of N).
-void SgemmBlockTask(bool trans_a, const float* A, std::int64_t lda, std::int64_t i0, std::int64_t i1,
-                    std::int64_t j0, std::int64_t j1, std::int64_t N, std::int64_t k0, std::int64_t kc,
-                    const float* bpack, float alpha, float beta, bool accumulate, float* C, std::int64_t ldc,
-                    float* apack) {
+// Rows [i0, i1) x columns [j0, j1) of C for one depth block [k0, k0 + kc): packs this rows'
+// block of op(A) once, then for each column panel reads B in place (untransposed, full
+// panel: the hardware prefetcher streams it while the FMAs run) or packs that one panel
+// into the thread's 32 KB buffer right before its use.
+void SgemmBlockTask(bool trans_a, bool trans_b, const float* A, std::int64_t lda, const float* B,
+                    std::int64_t ldb, std::int64_t i0, std::int64_t i1, std::int64_t j0, std::int64_t j1,
+                    std::int64_t k0, std::int64_t kc, float alpha, float beta, bool accumulate, float* C,
+                    std::int64_t ldc, float* apack, float* bpack) {
   const std::int64_t nr = SgemmPanelWidth();
   SgemmPackA(trans_a, A, lda, i0, i1 - i0, k0, kc, apack);
   for (std::int64_t j = j0; j < j1; j += nr) {
-    const std::int64_t cols = std::min(nr, N - j);
-    const float* bp = bpack + j * kc;
+    const std::int64_t cols = std::min(nr, j1 - j);
+    const float* bp = bpack;
+    std::int64_t bs = nr;
+    if (!trans_b && cols == nr) {
+      bp = B + k0 * ldb + j;
+      bs = ldb;
+    } else {
+      SgemmPackB(trans_b, B, ldb, k0, kc, j, j + cols, nr, bpack);
+    }
     for (std::int64_t i = i0; i < i1; i += kMR) {
-      SgemmMicroKernel(apack + (i - i0) * kc, bp, kc, C + i * ldc + j, ldc, std::min(kMR, i1 - i), cols,
+      SgemmMicroKernel(apack + (i - i0) * kc, bp, bs, kc, C + i * ldc + j, ldc, std::min(kMR, i1 - i), cols,
                        alpha, beta, accumulate);
     }
   }
@@ -177,7 +276,6 @@ HWY_AFTER_NAMESPACE();
 #include "kernels/cpu/parallel.h"
 
 namespace keel::kernels {
-HWY_EXPORT(SgemmPackB);
 HWY_EXPORT(SgemmBlockTask);
 HWY_EXPORT(SgemmPanelWidth);
 HWY_EXPORT(SgemmRowPanel);
@@ -189,35 +287,33 @@ void sgemm_packed(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, st
   const std::int64_t nr = HWY_DYNAMIC_DISPATCH(SgemmPanelWidth)();
   const std::int64_t mr = HWY_DYNAMIC_DISPATCH(SgemmRowPanel)();
   const std::int64_t panels = (N + nr - 1) / nr;
-  // Work split: row blocks of at most kMaxRows (a multiple of mr), and when there are fewer
-  // row blocks than threads, groups of column panels too. Products under ~256K multiply-adds
-  // stay on the calling thread.
-  const int threads = (M * N * K < (std::int64_t{1} << 18) || omp_in_parallel()) ? 1 : omp_get_max_threads();
-  std::int64_t row_blocks = std::max<std::int64_t>((M + kMaxRows - 1) / kMaxRows,
-                                                   std::min<std::int64_t>(threads, (M + mr - 1) / mr));
-  std::int64_t rows_per = ((M + row_blocks - 1) / row_blocks + mr - 1) / mr * mr;
+  // Tasks: blocks of at most kMaxRows rows (a multiple of mr) times groups of column panels,
+  // enough groups to give every thread work when there are few row blocks. Products under
+  // ~256K multiply-adds stay on the calling thread.
+  const std::int64_t threads =
+      (M * N * K < (std::int64_t{1} << 18) || omp_in_parallel()) ? 1 : omp_get_max_threads();
+  std::int64_t row_blocks = std::max((M + kMaxRows - 1) / kMaxRows, std::min(threads, (M + mr - 1) / mr));
+  const std::int64_t rows_per = ((M + row_blocks - 1) / row_blocks + mr - 1) / mr * mr;
   row_blocks = (M + rows_per - 1) / rows_per;
-  const std::int64_t col_groups =
-      std::min<std::int64_t>(panels, std::max<std::int64_t>(1, (threads + row_blocks - 1) / row_blocks));
-  const std::int64_t panels_per = (panels + col_groups - 1) / col_groups;
-  const std::int64_t tasks = row_blocks * ((panels + panels_per - 1) / panels_per);
-  const std::int64_t groups = tasks / row_blocks;
-  auto* pack_b = &HWY_DYNAMIC_DISPATCH(SgemmPackB);
+  const std::int64_t want_groups = std::max<std::int64_t>(1, (threads + row_blocks - 1) / row_blocks);
+  const std::int64_t panels_per =
+      (panels + std::min(panels, want_groups) - 1) / std::min(panels, want_groups);
+  const std::int64_t groups = (panels + panels_per - 1) / panels_per;
+  const std::int64_t tasks = row_blocks * groups;
   auto* task = &HWY_DYNAMIC_DISPATCH(SgemmBlockTask);
   for (std::int64_t k0 = 0; k0 < K; k0 += kKC) {
     const std::int64_t kc = std::min(kKC, K - k0);
-    float* bpack = sgemm_detail::scratch(0, static_cast<std::size_t>(panels * nr * kc));
-    parallel_for(0, panels, threads > 1 ? 1 : panels, [&](std::int64_t p0, std::int64_t p1) {
-      pack_b(trans_b, B, ldb, k0, kc, p0 * nr, std::min(N, p1 * nr), nr, bpack + p0 * nr * kc);
-    });
     parallel_for(0, tasks, threads > 1 ? 1 : tasks, [&](std::int64_t t0, std::int64_t t1) {
-      float* apack = sgemm_detail::scratch(1, static_cast<std::size_t>(rows_per * kc));
+      // (+ one vector of slack for the transposed-A packing's whole-vector stores)
+      float* apack = sgemm_detail::scratch(0, static_cast<std::size_t>(rows_per * kc + 64));
+      float* bpack = sgemm_detail::scratch(1, static_cast<std::size_t>(nr * kc));
       for (std::int64_t t = t0; t < t1; ++t) {
         const std::int64_t rb = t / groups, g = t % groups;
         const std::int64_t i0 = rb * rows_per, i1 = std::min(M, i0 + rows_per);
         const std::int64_t j0 = g * panels_per * nr, j1 = std::min(N, (g + 1) * panels_per * nr);
         if (i0 < i1 && j0 < j1)
-          task(trans_a, A, lda, i0, i1, j0, j1, N, k0, kc, bpack, alpha, beta, k0 > 0, C, ldc, apack);
+          task(trans_a, trans_b, A, lda, B, ldb, i0, i1, j0, j1, k0, kc, alpha, beta, k0 > 0, C, ldc, apack,
+               bpack);
       }
     });
   }
