@@ -43,9 +43,9 @@ for threads in 1 2; do
   done
   # Alternate the systems so that a noisy moment does not hit one alone.
   for ((r = 0; r < startup_runs; ++r)); do
-    run "$bin/keel_epoch" "$threads" --steps 100
-    run "$bin/libtorch_steps" "$threads" --steps 100
-    run "$py" bench/e2e/pytorch_epoch.py "$threads" --steps 100
+    run "$py" bench/e2e/launch.py "$bin/keel_epoch" "$threads" --steps 100
+    run "$py" bench/e2e/launch.py "$bin/libtorch_steps" "$threads" --steps 100
+    run "$py" bench/e2e/launch.py "$py" bench/e2e/pytorch_epoch.py "$threads" --steps 100
   done
 done
 echo

@@ -91,8 +91,8 @@ def main():
                   f"{ratio(kv, lv)} | {ratio(kv, pv)} |")
     runs = max((len(v) for v in starts.values()), default=0)
     print()
-    print(f"Medians of {runs} process(es) each, from the kernel's process start time (10 ms resolution). "
-          "Ratios below 1: keel starts faster or uses less memory.")
+    print(f"Medians of {runs} process(es) each; start-up from the exec (bench/e2e/launch.py) to the end of "
+          "the first training step. Ratios below 1: keel starts faster or uses less memory.")
 
 
 if __name__ == "__main__":

@@ -27,9 +27,9 @@ for threads in 1 2; do
        "pytorch $(printf '%s\n' "${pa[@]}" | mean)"
   k=(); p=()
   for run in 1 2 3; do
-    kl=$(./build/bench/bench/keel_epoch "$threads" --steps 100); echo "$kl"
+    kl=$(/usr/bin/python3 bench/e2e/launch.py ./build/bench/bench/keel_epoch "$threads" --steps 100); echo "$kl"
     k+=("$(echo "$kl" | field first_step_ms)")
-    pl=$(/usr/bin/python3 bench/e2e/pytorch_epoch.py "$threads" --steps 100); echo "$pl"
+    pl=$(/usr/bin/python3 bench/e2e/launch.py /usr/bin/python3 bench/e2e/pytorch_epoch.py "$threads" --steps 100); echo "$pl"
     p+=("$(echo "$pl" | field first_step_ms)")
   done
   km=$(printf '%s\n' "${k[@]}" | median); pm=$(printf '%s\n' "${p[@]}" | median)
