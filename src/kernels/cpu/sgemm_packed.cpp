@@ -93,10 +93,10 @@ void SgemmPackA(bool trans, const float* A, std::int64_t lda, std::int64_t i0, s
 // in registers. After the 32-bit and 64-bit interleaves, u[4q + m] holds in its 128-bit lane L
 // the elements k = 4L + m of rows 4q .. 4q + 3; two 128-bit shuffles then gather lane L of the
 // four row groups into output row 4L + m.
-HWY_INLINE void Transpose16x16(const float* HWY_RESTRICT in, std::int64_t ld, float* HWY_RESTRICT out,
-                               std::int64_t ldo) {
+HWY_INLINE void Transpose16x16(const float* HWY_RESTRICT in, std::int64_t ld, std::int64_t rows,
+                               float* HWY_RESTRICT out, std::int64_t ldo) {
   __m512 r[16], t[16], u[16];
-  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(in + i * ld);
+  for (int i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_loadu_ps(in + i * ld) : _mm512_setzero_ps();
   for (int i = 0; i < 16; i += 2) {
     t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
     t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
@@ -122,24 +122,25 @@ HWY_INLINE void Transpose16x16(const float* HWY_RESTRICT in, std::int64_t ld, fl
 }
 #endif
 
-// A full panel of a transposed B (stored N x K) in 16 x 16 register transposes; false where
-// this target has no such path (the caller's scalar loop then packs it).
+// A panel of a transposed B (stored N x K; `cols` of its rows, the rest of the panel zero) in
+// 16 x 16 register transposes; false where this target has no such path (the caller's scalar
+// loop then packs it).
 bool SgemmTransposePanel(const float* B, std::int64_t ldb, std::int64_t k0, std::int64_t kc, std::int64_t j,
-                         std::int64_t nr, float* HWY_RESTRICT dst) {
+                         std::int64_t cols, std::int64_t nr, float* HWY_RESTRICT dst) {
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
   if (nr != 32) return false;
   std::int64_t k = 0;
   for (; k + 16 <= kc; k += 16) {
     for (std::int64_t c0 = 0; c0 < 32; c0 += 16)
-      Transpose16x16(B + (j + c0) * ldb + k0 + k, ldb, dst + k * nr + c0, nr);
+      Transpose16x16(B + (j + c0) * ldb + k0 + k, ldb, cols - c0, dst + k * nr + c0, nr);
   }
   for (std::int64_t c = 0; c < nr; ++c) {
     const float* src = B + (j + c) * ldb + k0;
-    for (std::int64_t kk = k; kk < kc; ++kk) dst[kk * nr + c] = src[kk];
+    for (std::int64_t kk = k; kk < kc; ++kk) dst[kk * nr + c] = c < cols ? src[kk] : 0.0f;
   }
   return true;
 #else
-  (void)B, (void)ldb, (void)k0, (void)kc, (void)j, (void)nr, (void)dst;
+  (void)B, (void)ldb, (void)k0, (void)kc, (void)j, (void)cols, (void)nr, (void)dst;
   return false;
 #endif
 }
@@ -150,20 +151,18 @@ void SgemmPackB(bool trans, const float* B, std::int64_t ldb, std::int64_t k0, s
   for (std::int64_t j = j0; j < j1; j += nr) {
     const std::int64_t cols = std::min(nr, j1 - j);
     float* HWY_RESTRICT dst = out + (j - j0) * kc;
-    if (!trans && cols == nr) {  // whole rows of the panel: two vector copies per k
+    if (!trans) {  // rows of the panel: vector copies, an edge panel's zero padding from masked loads
       const hn::ScalableTag<float> d;
       const std::int64_t N = static_cast<std::int64_t>(hn::Lanes(d));
       for (std::int64_t k = 0; k < kc; ++k) {
         const float* src = B + (k0 + k) * ldb + j;
-        for (std::int64_t c = 0; c < nr; c += N) hn::Store(hn::LoadU(d, src + c), d, dst + k * nr + c);
+        for (std::int64_t c = 0; c < nr; c += N) {
+          const std::int64_t n = std::max<std::int64_t>(0, std::min(N, cols - c));
+          hn::Store(n == N ? hn::LoadU(d, src + c) : LoadFirst(d, src + c, static_cast<std::size_t>(n)), d,
+                    dst + k * nr + c);
+        }
       }
-    } else if (!trans) {
-      for (std::int64_t k = 0; k < kc; ++k) {
-        const float* src = B + (k0 + k) * ldb + j;
-        for (std::int64_t c = 0; c < cols; ++c) dst[k * nr + c] = src[c];
-        for (std::int64_t c = cols; c < nr; ++c) dst[k * nr + c] = 0.0f;
-      }
-    } else if (cols == nr && SgemmTransposePanel(B, ldb, k0, kc, j, nr, dst)) {
+    } else if (SgemmTransposePanel(B, ldb, k0, kc, j, cols, nr, dst)) {
       continue;
     } else {
       for (std::int64_t c = 0; c < nr; ++c) {

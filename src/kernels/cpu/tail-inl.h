@@ -22,7 +22,8 @@ namespace HWY_NAMESPACE {
 // The first `count` elements at p in the low lanes, zeros above.
 template <class D, class T>
 HWY_INLINE hwy::HWY_NAMESPACE::Vec<D> LoadFirst(D d, const T* HWY_RESTRICT p, std::size_t count) {
-#if HWY_MEM_OPS_MIGHT_FAULT
+  if (count == 0) return hwy::HWY_NAMESPACE::Zero(d);
+#if HWY_MEM_OPS_MIGHT_FAULT || HWY_TARGET == HWY_SCALAR  // (scalar MaskedLoad loads regardless)
   HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)] = {};
   std::memcpy(buf, p, count * sizeof(T));
   return hwy::HWY_NAMESPACE::Load(d, buf);
@@ -34,7 +35,8 @@ HWY_INLINE hwy::HWY_NAMESPACE::Vec<D> LoadFirst(D d, const T* HWY_RESTRICT p, st
 // Stores the low `count` lanes of v at p; memory after p + count is untouched.
 template <class D, class T>
 HWY_INLINE void StoreFirst(hwy::HWY_NAMESPACE::Vec<D> v, D d, T* HWY_RESTRICT p, std::size_t count) {
-#if HWY_MEM_OPS_MIGHT_FAULT
+  if (count == 0) return;
+#if HWY_MEM_OPS_MIGHT_FAULT || HWY_TARGET == HWY_SCALAR
   HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)];
   hwy::HWY_NAMESPACE::Store(v, d, buf);
   std::memcpy(p, buf, count * sizeof(T));
