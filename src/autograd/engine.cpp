@@ -1,19 +1,14 @@
 // The backward pass: count how many edges point at each node, then run nodes whose
 // gradients are complete (dependency count zero), summing gradients that meet at a node.
-#include <unordered_map>
 #include <vector>
 
+#include "autograd/node_table.h"
 #include "keel/autograd/node.h"
 #include "keel/tensor/factories.h"
 
 namespace keel::autograd {
 
 namespace {
-
-struct NodeState {
-  int dependencies = 0;
-  Tensor grad;
-};
 
 void accumulate(Tensor& into, const Tensor& g) {
   if (!g.defined()) return;
@@ -55,27 +50,26 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   }
 
   // Dependency counts by depth-first search.
-  std::unordered_map<Node*, NodeState> state;
+  detail::NodeTable state;
+  bool inserted = false;
   std::vector<Node*> stack{start.get()};
-  state[start.get()];
+  state.find_or_insert(start.get(), inserted).grad = g;
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
     for (const auto& next : n->next) {
       if (!next) continue;
-      auto [it, inserted] = state.try_emplace(next.get());
-      ++it->second.dependencies;
+      auto& slot = state.find_or_insert(next.get(), inserted);
+      ++slot.dependencies;
       if (inserted) stack.push_back(next.get());
     }
   }
 
   std::vector<std::shared_ptr<Node>> ready{start};
-  state[start.get()].grad = g;
   while (!ready.empty()) {
     std::shared_ptr<Node> node = std::move(ready.back());
     ready.pop_back();
-    NodeState& st = state[node.get()];
-    Tensor node_grad = std::move(st.grad);
+    Tensor node_grad = std::move(state.at(node.get()).grad);
     Tensors grads;
     // A node whose every incoming gradient was undefined contributes nothing, but its
     // inputs must still see their dependency counts drop.
@@ -94,7 +88,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
     for (std::size_t i = 0; i < node->next.size(); ++i) {
       const auto& next = node->next[i];
       if (!next) continue;
-      NodeState& ns = state[next.get()];
+      auto& ns = state.at(next.get());
       accumulate(ns.grad, grads[i]);
       if (--ns.dependencies == 0) ready.push_back(next);
     }

@@ -82,6 +82,17 @@ void set_history(Tensor& out, std::shared_ptr<Node> node) {
   meta.grad_fn = std::move(node);
 }
 
+// Makes a node for `fn` with an edge to `first` (an in-place op's previous value; may be
+// null) and to each of the n inputs, and sets it as out's history.
+void record_edges(const char* name, Tensor& out, const Tensor* first, const Tensor* const* inputs,
+                  std::size_t n, BackwardFn fn) {
+  auto node = std::make_shared<FunctionNode>(name, std::move(fn));
+  node->next.reserve(n + (first != nullptr ? 1 : 0));
+  if (first != nullptr) node->next.push_back(edge_of(*first));
+  for (std::size_t i = 0; i < n; ++i) node->next.push_back(edge_of(*inputs[i]));
+  set_history(out, std::move(node));
+}
+
 }  // namespace
 
 bool needs_grad(const Tensor& a) { return GradMode::is_enabled() && a.defined() && a.requires_grad(); }
@@ -96,10 +107,11 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
 }
 
 void record(const char* name, Tensor& out, const std::vector<const Tensor*>& inputs, BackwardFn fn) {
-  auto node = std::make_shared<FunctionNode>(name, std::move(fn));
-  node->next.reserve(inputs.size());
-  for (const Tensor* t : inputs) node->next.push_back(edge_of(*t));
-  set_history(out, std::move(node));
+  record_edges(name, out, nullptr, inputs.data(), inputs.size(), std::move(fn));
+}
+
+void record(const char* name, Tensor& out, std::initializer_list<const Tensor*> inputs, BackwardFn fn) {
+  record_edges(name, out, nullptr, inputs.begin(), inputs.size(), std::move(fn));
 }
 
 void check_inplace(const Tensor& self, const char* op) {
@@ -119,11 +131,12 @@ void check_inplace(const Tensor& self, const char* op) {
 }
 
 void record_inplace(const char* name, Tensor& self, const std::vector<const Tensor*>& others, BackwardFn fn) {
-  auto node = std::make_shared<FunctionNode>(name, std::move(fn));
-  node->next.reserve(others.size() + 1);
-  node->next.push_back(edge_of(self));  // the value self had before this op
-  for (const Tensor* t : others) node->next.push_back(edge_of(*t));
-  set_history(self, std::move(node));
+  record_edges(name, self, &self, others.data(), others.size(), std::move(fn));
+}
+
+void record_inplace(const char* name, Tensor& self, std::initializer_list<const Tensor*> others,
+                    BackwardFn fn) {
+  record_edges(name, self, &self, others.begin(), others.size(), std::move(fn));
 }
 
 Tensor sum_to(const Tensor& grad, const Dims& shape) {

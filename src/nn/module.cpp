@@ -68,9 +68,34 @@ StateDict Module::named_parameters(bool recurse) const {
   return unique;
 }
 
+// parameters() is called every step (clip_grad_norm_, building optimizers), so it walks
+// the registry without building the dotted names that named_parameters() needs.
+void Module::collect_parameters(bool recurse, std::vector<Tensor>& out) const {
+  for (const auto& kv : params_)
+    if (kv.second.defined()) out.push_back(kv.second);
+  if (!recurse) return;
+  for (const auto& kv : children_) kv.second->collect_parameters(true, out);
+}
+
 std::vector<Tensor> Module::parameters(bool recurse) const {
+  std::vector<Tensor> all;
+  collect_parameters(recurse, all);
+  // A parameter shared by two submodules appears once (its first occurrence), as in
+  // named_parameters(). Small models compare directly; larger ones use a set.
   std::vector<Tensor> out;
-  for (auto& kv : named_parameters(recurse)) out.push_back(kv.second);
+  out.reserve(all.size());
+  constexpr std::size_t kLinearLimit = 64;
+  if (all.size() <= kLinearLimit) {
+    for (auto& t : all) {
+      bool seen = false;
+      for (const auto& u : out) seen = seen || u.is_same(t);
+      if (!seen) out.push_back(std::move(t));
+    }
+  } else {
+    std::set<const TensorImpl*> seen;
+    for (auto& t : all)
+      if (seen.insert(t.unsafe_impl()).second) out.push_back(std::move(t));
+  }
   return out;
 }
 

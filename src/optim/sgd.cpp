@@ -40,14 +40,23 @@ void SGD::validate(const Options& o) const {
 
 void SGD::step() {
   NoGradGuard guard;
-  for_each_param("SGD", [](Tensor& p, const Tensor& g, ParamState& s, const ParamGroup& group) {
-    kernels::SgdArgs a{group.get("lr"),
-                       group.get("momentum"),
-                       group.get("dampening"),
-                       group.get("weight_decay"),
-                       detail::flag(group, "nesterov"),
-                       detail::flag(group, "maximize"),
-                       false};
+  // A group's options are read once per step, not once per parameter: they are string-keyed
+  // map lookups, and a small model's step is dominated by such bookkeeping. Reading them at
+  // every step() still picks up changes made through param_groups() between steps.
+  const ParamGroup* read_for = nullptr;
+  kernels::SgdArgs group_args{};
+  for_each_param("SGD", [&](Tensor& p, const Tensor& g, ParamState& s, const ParamGroup& group) {
+    if (&group != read_for) {
+      group_args = {group.get("lr"),
+                    group.get("momentum"),
+                    group.get("dampening"),
+                    group.get("weight_decay"),
+                    detail::flag(group, "nesterov"),
+                    detail::flag(group, "maximize"),
+                    false};
+      read_for = &group;
+    }
+    kernels::SgdArgs a = group_args;
     void* buf = nullptr;
     if (a.momentum != 0.0) {
       auto it = s.buffers.find("momentum_buffer");

@@ -1,9 +1,9 @@
 #include "keel/tensor/storage.h"
 
+#include <array>
 #include <cstdlib>
 #include <mutex>
 #include <new>
-#include <unordered_map>
 #include <vector>
 
 namespace keel {
@@ -24,16 +24,29 @@ std::size_t size_class(std::size_t n) {
   return (n + step - 1) / step * step;
 }
 
+// The position of a size class in Cache::free_blocks: the 64 small classes first, then four
+// per power of two. Indexing an array keeps hashing off the path of every tensor allocation.
+constexpr int kSmallClasses = 4096 / kAlign;
+constexpr int kNumClasses = kSmallClasses + 4 * (64 - 12);
+
+int class_index(std::size_t cls) {
+  if (cls <= 4096) return static_cast<int>(cls / kAlign) - 1;
+  int log2_p = 63 - __builtin_clzll(cls - 1);  // cls is in (p, 2p], a multiple of p / 4
+  std::size_t step = (std::size_t{1} << log2_p) / 4;
+  return kSmallClasses + 4 * (log2_p - 12) + static_cast<int>(cls / step) - 5;
+}
+
 struct Cache {
   std::mutex mu;
-  std::unordered_map<std::size_t, std::vector<void*>> free_blocks;
+  std::array<std::vector<void*>, kNumClasses> free_blocks;
   std::size_t cached = 0;
 
   ~Cache() { release_all(); }
   void release_all() {
-    for (auto& [size, blocks] : free_blocks)
+    for (auto& blocks : free_blocks) {
       for (void* p : blocks) std::free(p);
-    free_blocks.clear();
+      blocks.clear();
+    }
     cached = 0;
   }
 };
@@ -55,10 +68,10 @@ void* allocate(std::size_t nbytes) {
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mu);
-    auto it = c.free_blocks.find(cls);
-    if (it != c.free_blocks.end() && !it->second.empty()) {
-      void* p = it->second.back();
-      it->second.pop_back();
+    std::vector<void*>& blocks = c.free_blocks[class_index(cls)];
+    if (!blocks.empty()) {
+      void* p = blocks.back();
+      blocks.pop_back();
       c.cached -= cls;
       return p;
     }
@@ -85,7 +98,7 @@ void deallocate(void* p, std::size_t nbytes) {
     std::free(p);
     return;
   }
-  c.free_blocks[cls].push_back(p);
+  c.free_blocks[class_index(cls)].push_back(p);
   c.cached += cls;
 }
 

@@ -4,6 +4,7 @@
 // AccumulateGrad node. Backward walks the graph from the root in dependency order.
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -91,6 +92,9 @@ bool needs_grad(const std::vector<Tensor>& inputs);
 // Records `out` as the result of an op on `inputs` whose backward is `fn`.
 // `fn` returns one gradient per input (undefined where that input needs none).
 void record(const char* name, Tensor& out, const std::vector<const Tensor*>& inputs, BackwardFn fn);
+// The same for a braced list of inputs ({&a, &b, &c}): it builds no temporary vector, which
+// would be one more heap allocation for every recorded op.
+void record(const char* name, Tensor& out, std::initializer_list<const Tensor*> inputs, BackwardFn fn);
 inline void record(const char* name, Tensor& out, const Tensor& a, BackwardFn fn) {
   record(name, out, {&a}, std::move(fn));
 }
@@ -103,6 +107,8 @@ inline void record(const char* name, Tensor& out, const Tensor& a, const Tensor&
 // edges to its previous history and to `others`.
 void check_inplace(const Tensor& self, const char* op);
 void record_inplace(const char* name, Tensor& self, const std::vector<const Tensor*>& others, BackwardFn fn);
+void record_inplace(const char* name, Tensor& self, std::initializer_list<const Tensor*> others,
+                    BackwardFn fn);
 
 // Reduces a broadcast gradient back to `shape` by summing the expanded dims.
 Tensor sum_to(const Tensor& grad, const Dims& shape);

@@ -90,6 +90,7 @@ class Module : public std::enable_shared_from_this<Module> {
 
  private:
   void collect(const std::string& prefix, bool recurse, bool params, StateDict& out) const;
+  void collect_parameters(bool recurse, std::vector<Tensor>& out) const;
   void collect_modules(const std::string& prefix,
                        std::vector<std::pair<std::string, std::shared_ptr<Module>>>& out);
 
