@@ -10,6 +10,7 @@
 #define HWY_TARGET_INCLUDE "kernels/cpu/sgemm_packed.cpp"
 #include "kernels/cpu/sgemm_packed.h"
 
+#include <hwy/cache_control.h>
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
@@ -179,6 +180,8 @@ void SgemmPackB(bool trans, const float* B, std::int64_t ldb, std::int64_t k0, s
 
 // C tile (rows x cols, at most kMR x 2 vectors) = alpha * Ap Bp + (accumulate ? C : beta * C);
 // row k of the B panel is at bp + k * bs (bs = the panel width when packed, ldb when read in place).
+constexpr std::int64_t kPrefetchRows = 4;
+
 void SgemmMicroKernel(const float* HWY_RESTRICT ap, const float* HWY_RESTRICT bp, std::int64_t bs,
                       std::int64_t kc, float* C, std::int64_t ldc, std::int64_t rows, std::int64_t cols,
                       float alpha, float beta, bool accumulate) {
@@ -189,6 +192,9 @@ void SgemmMicroKernel(const float* HWY_RESTRICT ap, const float* HWY_RESTRICT bp
   HWY_UNROLL(16)
   for (std::int64_t r = 0; r < kMR; ++r) acc0[r] = acc1[r] = hn::Zero(d);
   for (std::int64_t k = 0; k < kc; ++k) {
+    // B rows read in place are ldb apart: fetch a few rows ahead so the FMAs do not wait.
+    hwy::Prefetch(bp + (k + kPrefetchRows) * bs);
+    hwy::Prefetch(bp + (k + kPrefetchRows) * bs + N);
     const V b0 = hn::LoadU(d, bp + k * bs), b1 = hn::LoadU(d, bp + k * bs + N);
     const float* HWY_RESTRICT a = ap + k * kMR;
     HWY_UNROLL(16)
@@ -287,11 +293,13 @@ void sgemm_packed(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, st
   const std::int64_t mr = HWY_DYNAMIC_DISPATCH(SgemmRowPanel)();
   const std::int64_t panels = (N + nr - 1) / nr;
   // Tasks: blocks of at most kMaxRows rows (a multiple of mr) times groups of column panels,
-  // enough groups to give every thread work when there are few row blocks. Products under
+  // enough groups to give every thread work when there are fewer row blocks than threads. Products under
   // ~256K multiply-adds stay on the calling thread.
   const std::int64_t threads =
       (M * N * K < (std::int64_t{1} << 18) || omp_in_parallel()) ? 1 : omp_get_max_threads();
-  std::int64_t row_blocks = std::max((M + kMaxRows - 1) / kMaxRows, std::min(threads, (M + mr - 1) / mr));
+  // Few rows (a batch of 128) split by columns instead: 25 panels share out evenly, 11 row
+  // panels do not, and each task's copy of the packed A block is small.
+  std::int64_t row_blocks = (M + kMaxRows - 1) / kMaxRows;
   const std::int64_t rows_per = ((M + row_blocks - 1) / row_blocks + mr - 1) / mr * mr;
   row_blocks = (M + rows_per - 1) / rows_per;
   const std::int64_t want_groups = std::max<std::int64_t>(1, (threads + row_blocks - 1) / row_blocks);
