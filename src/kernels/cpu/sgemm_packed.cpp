@@ -53,42 +53,6 @@ constexpr std::int64_t kMR = 12;  // 24 accumulators + 2 B vectors + 1 broadcast
 constexpr std::int64_t kMR = 6;  // 12 accumulators of 16 registers
 #endif
 
-// Rows [i0, i0 + mc) and depth [k0, k0 + kc) of op(A) -> panels of kMR rows, k-major.
-void SgemmPackA(bool trans, const float* A, std::int64_t lda, std::int64_t i0, std::int64_t mc,
-                std::int64_t k0, std::int64_t kc, float* HWY_RESTRICT out) {
-  for (std::int64_t p = 0; p < mc; p += kMR) {
-    const std::int64_t rows = std::min(kMR, mc - p);
-    float* HWY_RESTRICT dst = out + p * kc;
-#if HWY_TARGET != HWY_SCALAR
-    if (trans) {  // rows of op(A) are columns of A: kMR (<= one vector) neighbours per k
-      // Each store writes a whole vector; the lanes past kMR land on the next k's slot (or the
-      // buffer's slack) and are overwritten in order. The masked load pads rows >= `rows` with 0.
-      const hn::ScalableTag<float> d;
-      for (std::int64_t k = 0; k < kc; ++k)
-        hn::StoreU(LoadFirst(d, A + (k0 + k) * lda + i0 + p, static_cast<std::size_t>(rows)), d,
-                   dst + k * kMR);
-      continue;
-    }
-#else
-    if (trans) {
-      for (std::int64_t k = 0; k < kc; ++k) {
-        const float* src = A + (k0 + k) * lda + i0 + p;
-        for (std::int64_t r = 0; r < kMR; ++r) dst[k * kMR + r] = r < rows ? src[r] : 0.0f;
-      }
-      continue;
-    }
-#endif
-    for (std::int64_t r = 0; r < kMR; ++r) {
-      const float* src = A + (i0 + p + r) * lda + k0;
-      if (r < rows) {
-        for (std::int64_t k = 0; k < kc; ++k) dst[k * kMR + r] = src[k];
-      } else {
-        for (std::int64_t k = 0; k < kc; ++k) dst[k * kMR + r] = 0.0f;
-      }
-    }
-  }
-}
-
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
 // out[k][c] = in[c][k] for a 16 x 16 block (rows of `in` ld apart, rows of `out` ldo apart),
 // in registers. After the 32-bit and 64-bit interleaves, u[4q + m] holds in its 128-bit lane L
@@ -115,13 +79,58 @@ HWY_INLINE void Transpose16x16(const float* HWY_RESTRICT in, std::int64_t ld, st
                  v1 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xEE);
     const __m512 v2 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x44);
     const __m512 v3 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xEE);
-    _mm512_storeu_ps(out + (0 + m) * ldo, _mm512_shuffle_f32x4(v0, v2, 0x88));
-    _mm512_storeu_ps(out + (4 + m) * ldo, _mm512_shuffle_f32x4(v0, v2, 0xDD));
-    _mm512_storeu_ps(out + (8 + m) * ldo, _mm512_shuffle_f32x4(v1, v3, 0x88));
-    _mm512_storeu_ps(out + (12 + m) * ldo, _mm512_shuffle_f32x4(v1, v3, 0xDD));
+    r[0 + m] = _mm512_shuffle_f32x4(v0, v2, 0x88);
+    r[4 + m] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
+    r[8 + m] = _mm512_shuffle_f32x4(v1, v3, 0x88);
+    r[12 + m] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
   }
+  // In ascending order: with ldo < 16 (packing A, ldo = kMR) each row's extra lanes are then
+  // overwritten by the next row.
+  for (int i = 0; i < 16; ++i) _mm512_storeu_ps(out + i * ldo, r[i]);
 }
 #endif
+
+// Rows [i0, i0 + mc) and depth [k0, k0 + kc) of op(A) -> panels of kMR rows, k-major.
+void SgemmPackA(bool trans, const float* A, std::int64_t lda, std::int64_t i0, std::int64_t mc,
+                std::int64_t k0, std::int64_t kc, float* HWY_RESTRICT out) {
+  for (std::int64_t p = 0; p < mc; p += kMR) {
+    const std::int64_t rows = std::min(kMR, mc - p);
+    float* HWY_RESTRICT dst = out + p * kc;
+#if HWY_TARGET != HWY_SCALAR
+    if (trans) {  // rows of op(A) are columns of A: kMR (<= one vector) neighbours per k
+      // Each store writes a whole vector; the lanes past kMR land on the next k's slot (or the
+      // buffer's slack) and are overwritten in order. The masked load pads rows >= `rows` with 0.
+      const hn::ScalableTag<float> d;
+      for (std::int64_t k = 0; k < kc; ++k)
+        hn::StoreU(LoadFirst(d, A + (k0 + k) * lda + i0 + p, static_cast<std::size_t>(rows)), d,
+                   dst + k * kMR);
+      continue;
+    }
+#else
+    if (trans) {
+      for (std::int64_t k = 0; k < kc; ++k) {
+        const float* src = A + (k0 + k) * lda + i0 + p;
+        for (std::int64_t r = 0; r < kMR; ++r) dst[k * kMR + r] = r < rows ? src[r] : 0.0f;
+      }
+      continue;
+    }
+#endif
+    std::int64_t k_done = 0;
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+    // 16 k at a time through the register transpose (rows >= `rows` read as zeros).
+    for (; k_done + 16 <= kc; k_done += 16)
+      Transpose16x16(A + (i0 + p) * lda + k0 + k_done, lda, rows, dst + k_done * kMR, kMR);
+#endif
+    for (std::int64_t r = 0; r < kMR; ++r) {
+      const float* src = A + (i0 + p + r) * lda + k0;
+      if (r < rows) {
+        for (std::int64_t k = k_done; k < kc; ++k) dst[k * kMR + r] = src[k];
+      } else {
+        for (std::int64_t k = k_done; k < kc; ++k) dst[k * kMR + r] = 0.0f;
+      }
+    }
+  }
+}
 
 // A panel of a transposed B (stored N x K; `cols` of its rows, the rest of the panel zero) in
 // 16 x 16 register transposes; false where this target has no such path (the caller's scalar
