@@ -8,6 +8,7 @@
 #include <set>
 
 #include "keel/autograd/node.h"
+#include "support/simd_targets.h"
 #include "tensor/tensor_test_util.h"
 
 using namespace keel;
@@ -271,4 +272,21 @@ TEST(RandomMapping, RandAndBernoulliFollowGeneratorAt) {
     double ub = static_cast<double>(ref.at(static_cast<std::uint64_t>(2000 + i)) >> 11) * 0x1.0p-53;
     EXPECT_EQ(b[i].item<float>(), ub < 0.3 ? 1.0f : 0.0f);
   }
+}
+
+// Dropout's mask kernel (integer threshold, Weyl sequence by adds) on every SIMD target: the
+// same draws as the documented mapping, for probabilities at and between the ends, a length
+// that leaves a tail, and a start that is not a multiple of the vector width.
+TEST(RandomMapping, ScaledBernoulliFollowsGeneratorAtOnEverySimdTarget) {
+  keel::testing::on_every_simd_target([] {
+    for (double p : {0.0, 1e-9, 0.2, 0.5, 0.8, 1.0}) {
+      keel::Generator g(99), ref(99);
+      (void)keel::rand({3}, keel::kFloat32, &g);  // the mask starts at counter 3
+      keel::Tensor m = keel::bernoulli_scaled({1003}, p, 1.25, keel::kFloat32, &g);
+      for (std::int64_t i = 0; i < 1003; ++i) {
+        const double u = static_cast<double>(ref.at(static_cast<std::uint64_t>(3 + i)) >> 11) * 0x1.0p-53;
+        ASSERT_EQ(m[i].item<float>(), u < p ? 1.25f : 0.0f) << "p=" << p << " i=" << i;
+      }
+    }
+  });
 }
