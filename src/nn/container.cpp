@@ -1,5 +1,8 @@
 #include "keel/nn/container.h"
 
+#include "keel/nn/activation.h"
+#include "keel/nn/normalization.h"
+
 namespace keel::nn {
 
 Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules) : Module("Sequential") {
@@ -23,7 +26,18 @@ const std::shared_ptr<Module>& Sequential::operator[](std::int64_t i) const {
 
 Tensor Sequential::forward(const Tensor& x) {
   Tensor h = x;
-  for (const auto& m : layers_) h = m->forward(h);
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    // A BatchNorm followed by a ReLU runs as one fused op: the same values and gradients,
+    // two fewer passes over the activations each way (the intermediate is never visible).
+    if (i + 1 < layers_.size() && layers_[i + 1]->as<ReLU>()) {
+      if (auto bn = layers_[i]->as<BatchNormBase>()) {
+        h = bn->forward_relu(h);
+        ++i;
+        continue;
+      }
+    }
+    h = layers_[i]->forward(h);
+  }
   return h;
 }
 

@@ -95,8 +95,11 @@ void record_norm(const char* name, Tensor& out, const Tensor& input, const Tenso
 
 }  // namespace
 
-Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
-                  const Tensor& weight, const Tensor& bias, bool training, double momentum, double eps) {
+namespace {
+
+Tensor batch_norm_impl(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                       const Tensor& weight, const Tensor& bias, bool training, double momentum, double eps,
+                       bool relu) {
   check_input(input, "batch_norm");
   KEEL_CHECK(input.dim() >= 2,
              "batch_norm: expected input of shape (N, C, *) with at least 2 dims, got shape ", input.sizes());
@@ -119,7 +122,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   Tensor mean = empty({c}, kFloat64), invstd = empty({c}, kFloat64);
   if (training) {
     Tensor var = empty({c}, kFloat64);
-    kernels::batch_norm_train_forward(x, n, c, s, w, b, eps, y, mean, invstd, var);
+    kernels::batch_norm_train_forward(x, n, c, s, w, b, eps, y, mean, invstd, var, relu);
     if (running_mean.defined() && n * s > 0) {
       const double cnt = static_cast<double>(n * s);
       std::vector<double> m = to_doubles(mean), v = to_doubles(var);
@@ -135,14 +138,29 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
       pm[i] = rm[i];
       pi[i] = 1.0 / std::sqrt(rv[i] + eps);
     }
-    kernels::batch_norm_apply(x, n, c, s, mean, invstd, w, b, y);
+    kernels::batch_norm_apply(x, n, c, s, mean, invstd, w, b, y, relu);
   }
-  record_norm("NativeBatchNormBackward0", y, input, x, w, bias,
-              [n, c, s, mean, invstd, training](const Tensor& g, const Tensor& xv, const Tensor& wv,
-                                                const Tensor& dx, const Tensor& dw, const Tensor& db) {
-                kernels::batch_norm_backward(g, xv, n, c, s, mean, invstd, wv, training, dx, dw, db);
+  // The fused ReLU's backward needs the output (its mask); SavedTensor keeps a detached alias.
+  record_norm(relu ? "BatchNormReluBackward" : "NativeBatchNormBackward0", y, input, x, w, bias,
+              [n, c, s, mean, invstd, training, sy = relu ? SavedTensor(y) : SavedTensor()](
+                  const Tensor& g, const Tensor& xv, const Tensor& wv, const Tensor& dx, const Tensor& dw,
+                  const Tensor& db) {
+                kernels::batch_norm_backward(g, xv, n, c, s, mean, invstd, wv, training, dx, dw, db,
+                                             sy.defined() ? sy.unpack() : Tensor());
               });
   return y;
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight, const Tensor& bias, bool training, double momentum, double eps) {
+  return batch_norm_impl(input, running_mean, running_var, weight, bias, training, momentum, eps, false);
+}
+
+Tensor batch_norm_relu(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                       const Tensor& weight, const Tensor& bias, bool training, double momentum, double eps) {
+  return batch_norm_impl(input, running_mean, running_var, weight, bias, training, momentum, eps, true);
 }
 
 Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tensor& weight, const Tensor& bias,

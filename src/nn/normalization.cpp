@@ -73,7 +73,10 @@ std::string NormBase::extra_repr() const {
 
 // ---- batch norm --------------------------------------------------------------------------------
 
-Tensor BatchNormBase::forward(const Tensor& x) {
+Tensor BatchNormBase::forward(const Tensor& x) { return forward_impl(x, false); }
+Tensor BatchNormBase::forward_relu(const Tensor& x) { return forward_impl(x, true); }
+
+Tensor BatchNormBase::forward_impl(const Tensor& x, bool relu) {
   check_input_dim(x);
   KEEL_CHECK(x.size(1) == num_features, layer_name(*this, num_features), ": expected input with ",
              num_features, " channels (dim 1), got input of shape ", x.sizes());
@@ -86,9 +89,9 @@ Tensor BatchNormBase::forward(const Tensor& x) {
   // Eval mode uses running statistics only when they are kept.
   bool use_batch_stats = is_training() || !track_running_stats;
   bool pass_running = !is_training() || track_running_stats;
-  return functional::batch_norm(x, pass_running ? running_mean : Tensor(),
-                                pass_running ? running_var : Tensor(), weight, bias, use_batch_stats, factor,
-                                eps);
+  auto fn = relu ? &functional::batch_norm_relu : &functional::batch_norm;
+  return fn(x, pass_running ? running_mean : Tensor(), pass_running ? running_var : Tensor(), weight, bias,
+            use_batch_stats, factor, eps);
 }
 
 BatchNorm1d::BatchNorm1d(std::int64_t num_features, double eps, std::optional<double> momentum, bool affine,

@@ -292,3 +292,70 @@ TEST(Normalization, NonContiguousInputAndNoGrad) {
   NoGradGuard guard;
   EXPECT_FALSE(ln(x.t()).requires_grad());
 }
+
+// Sequential fuses BatchNorm + ReLU (functional::batch_norm_relu): the output, every
+// gradient and the running statistics must equal those of the two ops run one by one, in
+// train and eval mode, on each kernel path (per-channel sweep for (N, C, L) and (N, C, H, W)
+// with many channels, row sweep for (N, C) with few or many channels), in float32 and float64.
+TEST(BatchNormRelu, FusedEqualsBatchNormThenRelu) {
+  struct Case {
+    Dims shape;
+    DType dtype;
+  };
+  const std::vector<Case> cases = {{{8, 3}, kFloat32},       {{16, 40}, kFloat32},
+                                   {{6, 5, 7}, kFloat64},    {{4, 6, 5, 5}, kFloat32},
+                                   {{3, 4, 6, 6}, kFloat64}, {{2, 33, 3, 4}, kFloat32}};
+  for (const Case& k : cases) {
+    for (bool train : {true, false}) {
+      const std::int64_t c = k.shape[1];
+      auto make_bn = [&]() -> std::shared_ptr<nn::BatchNormBase> {
+        if (k.shape.size() == 4) return std::make_shared<nn::BatchNorm2d>(c, 1e-5, 0.1, true, true, k.dtype);
+        return std::make_shared<nn::BatchNorm1d>(c, 1e-5, 0.1, true, true, k.dtype);
+      };
+      auto bn_fused = make_bn(), bn_plain = make_bn();
+      manual_seed(7);
+      Tensor w = rand({c}, k.dtype) + 0.5, b = randn({c}, k.dtype);
+      for (auto& bn : {bn_fused, bn_plain}) {
+        NoGradGuard ng;
+        bn->weight.copy_(w);
+        bn->bias.copy_(b);
+        bn->running_mean.copy_(randn({c}, k.dtype) * 0.1);
+        bn->running_var.copy_(rand({c}, k.dtype) + 0.5);
+      }
+      {  // same running statistics in both
+        NoGradGuard ng;
+        bn_plain->running_mean.copy_(bn_fused->running_mean);
+        bn_plain->running_var.copy_(bn_fused->running_var);
+      }
+      bn_fused->train(train);
+      bn_plain->train(train);
+      nn::Sequential seq({bn_fused, std::make_shared<nn::ReLU>()});
+      Tensor x1 = randn(k.shape, k.dtype).requires_grad_(), x2 = x1.detach().clone().requires_grad_();
+      Tensor g = randn(k.shape, k.dtype);
+      Tensor y1 = seq.forward(x1);
+      Tensor y2 = relu(bn_plain->forward(x2));
+      SCOPED_TRACE(::testing::Message() << k.shape << (train ? " train" : " eval"));
+      EXPECT_EQ(max_abs_diff(y1, y2), 0.0);
+      (y1 * g).sum().backward();
+      (y2 * g).sum().backward();
+      EXPECT_EQ(max_abs_diff(x1.grad(), x2.grad()), 0.0);
+      EXPECT_EQ(max_abs_diff(bn_fused->weight.grad(), bn_plain->weight.grad()), 0.0);
+      EXPECT_EQ(max_abs_diff(bn_fused->bias.grad(), bn_plain->bias.grad()), 0.0);
+      EXPECT_EQ(max_abs_diff(bn_fused->running_mean, bn_plain->running_mean), 0.0);
+      EXPECT_EQ(max_abs_diff(bn_fused->running_var, bn_plain->running_var), 0.0);
+    }
+  }
+}
+
+TEST(BatchNormRelu, Gradcheck) {
+  auto x = rand_input({4, 3, 2, 3}, -2, 2, 1), w = rand_input({3}, 0.5, 1.5, 2),
+       b = rand_input({3}, -1, 1, 3);
+  Tensor rm = zeros({3}, kFloat64), rv = ones({3}, kFloat64);
+  for (bool train : {true, false}) {
+    EXPECT_GRADCHECK(
+        [&](const std::vector<Tensor>& v) {
+          return nn::functional::batch_norm_relu(v[0], rm, rv, v[1], v[2], train, 0.1, 1e-5);
+        },
+        {x, w, b});
+  }
+}

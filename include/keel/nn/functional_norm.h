@@ -17,6 +17,12 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                   const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = false,
                   double momentum = 0.1, double eps = 1e-5);
 
+// relu(batch_norm(...)) in one pass over memory each way (the same values and gradients as
+// the two ops): nn::Sequential runs a BatchNorm followed by a ReLU through it.
+Tensor batch_norm_relu(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                       const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = false,
+                       double momentum = 0.1, double eps = 1e-5);
+
 // Normalizes over the trailing dims given by normalized_shape; weight and bias (optional) have
 // that shape.
 Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tensor& weight = Tensor(),

@@ -38,6 +38,12 @@ class BatchNormBase : public NormBase {
  public:
   using NormBase::NormBase;
   Tensor forward(const Tensor& x) override;
+  // relu(forward(x)), fused (functional::batch_norm_relu); nn::Sequential calls it for a
+  // BatchNorm directly followed by a ReLU.
+  Tensor forward_relu(const Tensor& x);
+
+ private:
+  Tensor forward_impl(const Tensor& x, bool relu);
 };
 
 // Input (N, C) or (N, C, L).

@@ -45,6 +45,10 @@ struct Args {
   std::int64_t n = 0, c = 0, s = 0, groups = 1;
   double eps = 0;
   bool train = true;
+  // Batch norm followed by ReLU, fused: the forward clamps (y = max(bn(x), 0), NaN kept), the
+  // backward masks the incoming gradient by the saved output (g where y > 0, as ReLU's).
+  bool relu = false;
+  const void* relu_out = nullptr;  // backward: the fused forward's output
 };
 }  // namespace keel::kernels::norm_detail
 #endif
@@ -101,10 +105,54 @@ inline void WeightedGradMoments(const T* HWY_RESTRICT g, const T* HWY_RESTRICT w
   sgx += b;
 }
 
-// y = x * a + b over a run.
-template <class T>
+// y = x * a + b over a run; with kRelu, then x < 0 ? 0 : x (ReLU's rule: keeps -0 and NaN).
+template <bool kRelu = false, class T>
 inline void Affine(const T* HWY_RESTRICT x, T* HWY_RESTRICT y, I64 n, T a, T b) {
-  for (I64 i = 0; i < n; ++i) y[i] = x[i] * a + b;
+  for (I64 i = 0; i < n; ++i) {
+    const T v = x[i] * a + b;
+    y[i] = kRelu && v < T(0) ? T(0) : v;
+  }
+}
+
+template <class T>
+inline void AffineMaybeRelu(bool relu, const T* HWY_RESTRICT x, T* HWY_RESTRICT y, I64 n, T a, T b) {
+  if (relu) {
+    Affine<true>(x, y, n, a, b);
+  } else {
+    Affine<false>(x, y, n, a, b);
+  }
+}
+
+// The gradient reaching the batch norm through a fused ReLU: 0 where its output was <= 0
+// (ReLU's backward rule; NaN outputs pass the gradient).
+template <class T>
+inline T ReluMasked(T g, T y) {
+  return y <= T(0) ? T(0) : g;
+}
+
+// out[0, n) = the masked gradient, vectorized (a select inside the reduction loops below kept
+// the compiler from vectorizing them).
+template <class T>
+inline void MaskByRelu(const T* HWY_RESTRICT g, const T* HWY_RESTRICT y, T* HWY_RESTRICT out, I64 n) {
+  const hwy::HWY_NAMESPACE::ScalableTag<T> d;
+  const I64 N = static_cast<I64>(hwy::HWY_NAMESPACE::Lanes(d));
+  I64 i = 0;
+  for (; i + N <= n; i += N) {
+    const auto yv = hwy::HWY_NAMESPACE::LoadU(d, y + i);
+    hwy::HWY_NAMESPACE::StoreU(
+        hwy::HWY_NAMESPACE::IfThenZeroElse(hwy::HWY_NAMESPACE::Le(yv, hwy::HWY_NAMESPACE::Zero(d)),
+                                           hwy::HWY_NAMESPACE::LoadU(d, g + i)),
+        d, out + i);
+  }
+  for (; i < n; ++i) out[i] = ReluMasked(g[i], y[i]);
+}
+
+// A thread's scratch row for masked gradients.
+template <class T>
+T* MaskScratch(I64 n) {
+  thread_local std::vector<T> buf;
+  if (static_cast<I64>(buf.size()) < n) buf.resize(static_cast<std::size_t>(n));
+  return buf.data();
 }
 
 // dx = g * c1 + x * c2 + c3 over a run.
@@ -178,7 +226,7 @@ void ChannelScaleShift(const Args& p, std::vector<T>& a, std::vector<T>& b) {
 // y = x * a[c] + b[c] for every element of channel c.
 template <class T>
 void ApplyChannels(const T* HWY_RESTRICT x, T* HWY_RESTRICT y, I64 n, I64 c, I64 s, const T* HWY_RESTRICT a,
-                   const T* HWY_RESTRICT b) {
+                   const T* HWY_RESTRICT b, bool relu) {
   if (s == 1) {
     const bool stream = StreamOutput<T>(n * c);
     parallel_for(0, n, RowGrain(c), [&](I64 r0, I64 r1) {
@@ -186,7 +234,14 @@ void ApplyChannels(const T* HWY_RESTRICT x, T* HWY_RESTRICT y, I64 n, I64 c, I64
       for (I64 r = r0; r < r1; ++r) {
         const T* HWY_RESTRICT xr = x + r * c;
         T* HWY_RESTRICT yr = stream ? row.data() : y + r * c;
-        for (I64 j = 0; j < c; ++j) yr[j] = xr[j] * a[j] + b[j];
+        if (relu) {
+          for (I64 j = 0; j < c; ++j) {
+            const T v = xr[j] * a[j] + b[j];
+            yr[j] = v < T(0) ? T(0) : v;
+          }
+        } else {
+          for (I64 j = 0; j < c; ++j) yr[j] = xr[j] * a[j] + b[j];
+        }
         if (stream) StreamOut(yr, y + r * c, c);
       }
       if (stream) hwy::FlushStream();
@@ -194,7 +249,7 @@ void ApplyChannels(const T* HWY_RESTRICT x, T* HWY_RESTRICT y, I64 n, I64 c, I64
     return;
   }
   parallel_for(0, n * c, RowGrain(s), [&](I64 i0, I64 i1) {
-    for (I64 i = i0; i < i1; ++i) Affine(x + i * s, y + i * s, s, a[i % c], b[i % c]);
+    for (I64 i = i0; i < i1; ++i) AffineMaybeRelu(relu, x + i * s, y + i * s, s, a[i % c], b[i % c]);
   });
 }
 
@@ -225,7 +280,8 @@ void BatchNormTrainForwardT(const Args& p) {
         double sc = p.rstd[c] * (w ? static_cast<double>(w[c]) : 1.0);
         T a = static_cast<T>(sc);
         T b = static_cast<T>((bias ? static_cast<double>(bias[c]) : 0.0) - p.mean[c] * sc);
-        for (I64 n = 0; n < N; ++n) Affine(x + (n * C + c) * S, y + (n * C + c) * S, S, a, b);
+        for (I64 n = 0; n < N; ++n)
+          AffineMaybeRelu(p.relu, x + (n * C + c) * S, y + (n * C + c) * S, S, a, b);
       }
     });
     return;
@@ -263,14 +319,14 @@ void BatchNormTrainForwardT(const Args& p) {
   }
   std::vector<T> a, b;
   ChannelScaleShift<T>(p, a, b);
-  ApplyChannels(x, y, N, C, S, a.data(), b.data());
+  ApplyChannels(x, y, N, C, S, a.data(), b.data(), p.relu);
 }
 
 template <class T>
 void BatchNormApplyT(const Args& p) {
   std::vector<T> a, b;
   ChannelScaleShift<T>(p, a, b);
-  ApplyChannels(static_cast<const T*>(p.x), static_cast<T*>(p.y), p.n, p.c, p.s, a.data(), b.data());
+  ApplyChannels(static_cast<const T*>(p.x), static_cast<T*>(p.y), p.n, p.c, p.s, a.data(), b.data(), p.relu);
 }
 
 // dx coefficients for channel c from its gradient sums: dx = g * c1 + x * c2 + c3.
@@ -293,6 +349,7 @@ template <class T>
 void BatchNormBackwardT(const Args& p) {
   const T* x = static_cast<const T*>(p.x);
   const T* g = static_cast<const T*>(p.g);
+  const T* ry = static_cast<const T*>(p.relu_out);  // non-null: a fused ReLU masks g
   T* dx = static_cast<T*>(p.y);
   const T* w = static_cast<const T*>(p.w);
   T* dw = static_cast<T*>(p.dw);
@@ -307,14 +364,29 @@ void BatchNormBackwardT(const Args& p) {
     parallel_for(0, C, RowGrain(N * S), [&](I64 c0, I64 c1) {
       for (I64 c = c0; c < c1; ++c) {
         double sg = 0, sgx = 0;
-        for (I64 n = 0; n < N; ++n)
-          GradMoments(g + (n * C + c) * S, x + (n * C + c) * S, S, p.mean[c], sg, sgx);
+        for (I64 n = 0; n < N; ++n) {
+          const I64 o = (n * C + c) * S;
+          if (ry) {
+            T* gm = MaskScratch<T>(S);
+            MaskByRelu(g + o, ry + o, gm, S);
+            GradMoments(gm, x + o, S, p.mean[c], sg, sgx);
+          } else {
+            GradMoments(g + o, x + o, S, p.mean[c], sg, sgx);
+          }
+        }
         GradCoef k = finish(c, sg, sgx);
         if (!dx) continue;
         for (I64 n = 0; n < N; ++n) {
           I64 o = (n * C + c) * S;
-          GradAffine(g + o, x + o, dx + o, S, static_cast<T>(k.c1), static_cast<T>(k.c2),
-                     static_cast<T>(k.c3));
+          if (ry) {
+            T* gm = MaskScratch<T>(S);
+            MaskByRelu(g + o, ry + o, gm, S);
+            GradAffine(gm, x + o, dx + o, S, static_cast<T>(k.c1), static_cast<T>(k.c2),
+                       static_cast<T>(k.c3));
+          } else {
+            GradAffine(g + o, x + o, dx + o, S, static_cast<T>(k.c1), static_cast<T>(k.c2),
+                       static_cast<T>(k.c3));
+          }
         }
       }
     });
@@ -329,7 +401,13 @@ void BatchNormBackwardT(const Args& p) {
       const double* HWY_RESTRICT mean = p.mean;
       for (I64 r = PartBegin(N, parts, k); r < PartBegin(N, parts, k + 1); ++r) {
         const T* HWY_RESTRICT xr = x + r * C * S;
-        const T* HWY_RESTRICT gr = g + r * C * S;
+        const T* gr = g + r * C * S;
+        const T* HWY_RESTRICT yr = ry ? ry + r * C * S : nullptr;
+        if (yr) {  // the row's gradient through the fused ReLU
+          T* gm = MaskScratch<T>(C * S);
+          MaskByRelu(gr, yr, gm, C * S);
+          gr = gm;
+        }
         if (S == 1) {
           for (I64 j = 0; j < C; ++j) {
             double gj = static_cast<double>(gr[j]);
@@ -363,9 +441,14 @@ void BatchNormBackwardT(const Args& p) {
       const T* HWY_RESTRICT a3 = c3.data();
       std::vector<T> row(stream ? static_cast<std::size_t>(C) : 0);
       for (I64 r = r0; r < r1; ++r) {
-        const T* HWY_RESTRICT gr = g + r * C;
+        const T* gr = g + r * C;
         const T* HWY_RESTRICT xr = x + r * C;
         T* HWY_RESTRICT dr = stream ? row.data() : dx + r * C;
+        if (ry) {
+          T* gm = MaskScratch<T>(C);
+          MaskByRelu(gr, ry + r * C, gm, C);
+          gr = gm;
+        }
         for (I64 j = 0; j < C; ++j) dr[j] = gr[j] * a1[j] + xr[j] * a2[j] + a3[j];
         if (stream) StreamOut(dr, dx + r * C, C);
       }
@@ -373,8 +456,15 @@ void BatchNormBackwardT(const Args& p) {
     });
   } else {
     parallel_for(0, N * C, RowGrain(S), [&](I64 i0, I64 i1) {
-      for (I64 i = i0; i < i1; ++i)
-        GradAffine(g + i * S, x + i * S, dx + i * S, S, c1[i % C], c2[i % C], c3[i % C]);
+      for (I64 i = i0; i < i1; ++i) {
+        const T* gi = g + i * S;
+        if (ry) {
+          T* gm = MaskScratch<T>(S);
+          MaskByRelu(gi, ry + i * S, gm, S);
+          gi = gm;
+        }
+        GradAffine(gi, x + i * S, dx + i * S, S, c1[i % C], c2[i % C], c3[i % C]);
+      }
     });
   }
 }
@@ -627,8 +717,9 @@ int dt(const Tensor& x) { return static_cast<int>(x.dtype()); }
 
 void batch_norm_train_forward(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s,
                               const Tensor& weight, const Tensor& bias, double eps, const Tensor& y,
-                              const Tensor& mean, const Tensor& invstd, const Tensor& var) {
+                              const Tensor& mean, const Tensor& invstd, const Tensor& var, bool relu) {
   Args p;
+  p.relu = relu;
   p.x = ptr(x), p.y = mut(y), p.w = ptr(weight), p.b = ptr(bias);
   p.mean = stats(mean), p.rstd = stats(invstd), p.var = stats(var);
   p.n = n, p.c = c, p.s = s, p.eps = eps;
@@ -637,8 +728,10 @@ void batch_norm_train_forward(const Tensor& x, std::int64_t n, std::int64_t c, s
 }
 
 void batch_norm_apply(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s, const Tensor& mean,
-                      const Tensor& invstd, const Tensor& weight, const Tensor& bias, const Tensor& y) {
+                      const Tensor& invstd, const Tensor& weight, const Tensor& bias, const Tensor& y,
+                      bool relu) {
   Args p;
+  p.relu = relu;
   p.x = ptr(x), p.y = mut(y), p.w = ptr(weight), p.b = ptr(bias);
   p.mean = stats(mean), p.rstd = stats(invstd);
   p.n = n, p.c = c, p.s = s;
@@ -649,8 +742,9 @@ void batch_norm_apply(const Tensor& x, std::int64_t n, std::int64_t c, std::int6
 void batch_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n, std::int64_t c,
                          std::int64_t s, const Tensor& mean, const Tensor& invstd, const Tensor& weight,
                          bool train, const Tensor& grad_in, const Tensor& grad_weight,
-                         const Tensor& grad_bias) {
+                         const Tensor& grad_bias, const Tensor& relu_out) {
   Args p;
+  p.relu_out = ptr(relu_out);
   p.x = ptr(x), p.g = ptr(grad_out), p.y = mut(grad_in), p.w = ptr(weight);
   p.dw = mut(grad_weight), p.db = mut(grad_bias);
   p.mean = stats(mean), p.rstd = stats(invstd);

@@ -16,21 +16,24 @@ namespace keel::kernels {
 // ---- batch norm: x viewed as (N, C, S); statistics per channel over N * S values --------------
 
 // Training mode: batch statistics. Writes y, mean (C), invstd (C) = 1/sqrt(var + eps) and
-// var (C, biased) for the running-stat update.
+// var (C, biased) for the running-stat update. `relu`: a ReLU fused on the output
+// (y = x < 0 ? 0 : x after the affine step, as ReLU computes it).
 void batch_norm_train_forward(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s,
                               const Tensor& weight, const Tensor& bias, double eps, const Tensor& y,
-                              const Tensor& mean, const Tensor& invstd, const Tensor& var);
+                              const Tensor& mean, const Tensor& invstd, const Tensor& var, bool relu = false);
 
 // Normalizes with given per-channel mean and invstd (float64, C): y = (x - mean) * invstd * w + b.
 void batch_norm_apply(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s, const Tensor& mean,
-                      const Tensor& invstd, const Tensor& weight, const Tensor& bias, const Tensor& y);
+                      const Tensor& invstd, const Tensor& weight, const Tensor& bias, const Tensor& y,
+                      bool relu = false);
 
 // Backward. `train`: mean/invstd were the batch's own statistics (so they depend on x);
-// otherwise they were constants (running statistics).
+// otherwise they were constants (running statistics). `relu_out` (defined for a fused ReLU):
+// the forward's output; grad_out counts only where it is > 0, as ReLU's backward.
 void batch_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n, std::int64_t c,
                          std::int64_t s, const Tensor& mean, const Tensor& invstd, const Tensor& weight,
                          bool train, const Tensor& grad_in, const Tensor& grad_weight,
-                         const Tensor& grad_bias);
+                         const Tensor& grad_bias, const Tensor& relu_out = Tensor());
 
 // ---- layer norm: x viewed as (R, M); statistics per row; weight and bias have M elements ----
 
