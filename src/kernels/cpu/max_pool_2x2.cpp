@@ -93,6 +93,57 @@ void MaxPool2x2Plane(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, std::in
   }
 }
 
+// The backward of one plane: every input position lies in at most one window, so gx is
+// written once, row pair by row pair: the window's gradient where its argmax was, 0 at the
+// other three positions (no zero fill and scatter-add). With AVX-512, 8 windows at a time:
+// their gradients and argmax offsets are duplicated into 16 lanes (one per input column of
+// the row pair) and kept where the offset is the lane's own position; the last group of a
+// row (or all of a 7-wide one) goes through masked loads and stores.
+void MaxPool2x2BackwardPlane(const float* HWY_RESTRICT gy, const std::int64_t* HWY_RESTRICT idx,
+                             float* HWY_RESTRICT gx, std::int64_t h, std::int64_t w, std::int64_t oh,
+                             std::int64_t ow) {
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  const __m512i dup = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+  const __m512i parity = _mm512_set_epi32(1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0);
+  const __m512i below = _mm512_add_epi32(parity, _mm512_set1_epi32(static_cast<int>(w)));
+  const __m512i two_iota = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+#endif
+  for (std::int64_t oy = 0; oy < oh; ++oy) {
+    float* HWY_RESTRICT r0 = gx + 2 * oy * w;
+    float* HWY_RESTRICT r1 = r0 + w;
+    const float* HWY_RESTRICT g = gy + oy * ow;
+    const std::int64_t* HWY_RESTRICT id = idx + oy * ow;
+    const std::int64_t base = 2 * oy * w;
+    std::int64_t ox = 0;
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+    for (; ox < ow; ox += 8) {
+      const std::int64_t n = ow - ox < 8 ? ow - ox : 8;
+      const __mmask8 k8 = static_cast<__mmask8>((1u << n) - 1);
+      const __mmask16 k16 = static_cast<__mmask16>((1u << (2 * n)) - 1);
+      const __m512 g16 =
+          _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_maskz_loadu_ps(k8, g + ox)));
+      const __m512i at8 = _mm512_sub_epi64(_mm512_maskz_loadu_epi64(k8, id + ox),
+                                           _mm512_add_epi64(two_iota, _mm512_set1_epi64(base + 2 * ox)));
+      const __m512i at16 = _mm512_permutexvar_epi32(dup, _mm512_castsi256_si512(_mm512_cvtepi64_epi32(at8)));
+      _mm512_mask_storeu_ps(r0 + 2 * ox, k16,
+                            _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at16, parity), g16));
+      _mm512_mask_storeu_ps(r1 + 2 * ox, k16, _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at16, below), g16));
+    }
+#endif
+    for (; ox < ow; ++ox) {
+      const std::int64_t at = id[ox] - (base + 2 * ox);  // 0, 1, w or w + 1
+      const float v = g[ox];
+      r0[2 * ox] = at == 0 ? v : 0.0f;
+      r0[2 * ox + 1] = at == 1 ? v : 0.0f;
+      r1[2 * ox] = at == w ? v : 0.0f;
+      r1[2 * ox + 1] = at == w + 1 ? v : 0.0f;
+    }
+    for (std::int64_t x = 2 * ow; x < w; ++x) r0[x] = r1[x] = 0.0f;  // a column no window covers
+  }
+  for (std::int64_t y = 2 * oh; y < h; ++y)
+    for (std::int64_t x = 0; x < w; ++x) gx[y * w + x] = 0.0f;  // a row no window covers
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace keel::kernels
 HWY_AFTER_NAMESPACE();
@@ -100,10 +151,16 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace keel::kernels {
 HWY_EXPORT(MaxPool2x2Plane);
+HWY_EXPORT(MaxPool2x2BackwardPlane);
 
 void max_pool_2x2_plane(const float* x, float* y, std::int64_t* idx, std::int64_t h, std::int64_t w,
                         std::int64_t oh, std::int64_t ow) {
   HWY_DYNAMIC_DISPATCH(MaxPool2x2Plane)(x, y, idx, h, w, oh, ow);
+}
+
+void max_pool_2x2_backward_plane(const float* gy, const std::int64_t* idx, float* gx, std::int64_t h,
+                                 std::int64_t w, std::int64_t oh, std::int64_t ow) {
+  HWY_DYNAMIC_DISPATCH(MaxPool2x2BackwardPlane)(gy, idx, gx, h, w, oh, ow);
 }
 
 }  // namespace keel::kernels

@@ -90,6 +90,16 @@ void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, std::int64_t* id
 
 template <class T>
 void max_pool2d_backward(const Pool2dShape& s, const T* gy, const std::int64_t* idx, T* gx) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (is_plain_2x2(s)) {
+      parallel_for(0, s.planes, plane_grain(s), [&](std::int64_t b, std::int64_t e) {
+        for (std::int64_t p = b; p < e; ++p)
+          max_pool_2x2_backward_plane(gy + p * s.oh * s.ow, idx + p * s.oh * s.ow, gx + p * s.h * s.w, s.h,
+                                      s.w, s.oh, s.ow);
+      });
+      return;
+    }
+  }
   parallel_for(0, s.planes, plane_grain(s), [&](std::int64_t b, std::int64_t e) {
     std::fill(gx + b * s.h * s.w, gx + e * s.h * s.w, T(0));
     for (std::int64_t p = b; p < e; ++p) {
