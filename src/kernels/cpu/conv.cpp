@@ -178,9 +178,16 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* gy, 
         T* accb = mine + wsize;
         for (std::int64_t oc = 0; oc < s.o; ++oc) {
           const T* r = gyi + oc * plane;
-          T sum = 0;
-          for (std::int64_t p = 0; p < plane; ++p) sum += r[p];
-          accb[oc] += sum;
+          // In double over eight independent partial sums (one float chain here, an add per 4
+          // cycles, cost 2 ms a step of a small CNN).
+          double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+          std::int64_t p = 0;
+          for (; p + 8 <= plane; p += 8)
+            for (int j = 0; j < 8; ++j) part[j] += static_cast<double>(r[p + j]);
+          double sum = 0;
+          for (; p < plane; ++p) sum += static_cast<double>(r[p]);
+          for (double v : part) sum += v;
+          accb[oc] += static_cast<T>(sum);
         }
       }
       if (gw) {
