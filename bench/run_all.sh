@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The performance issue's benchmark in one run: keel, LibTorch (Debian's libtorch-dev) and
 # PyTorch (Debian's python3-torch) on this machine at 1 and 2 threads. Runs the three step
-# workloads (keel_vs_torch for keel and LibTorch in one process, pytorch_steps.py), one
+# workloads (keel_steps, libtorch_steps and pytorch_steps.py, each system in its own process), one
 # Fashion-MNIST epoch per seed (keel_epoch, pytorch_epoch.py) and start-up / peak RSS
 # (keel_epoch, libtorch_steps, pytorch_epoch.py with --steps 100), then prints one markdown
 # table of samples/s with keel's ratios and one of start-up and peak RSS (bench/summarize.py).
@@ -18,13 +18,13 @@ esac
 bash scripts/install_deps.sh libtorch-dev python3-torch dataset-fashion-mnist
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/build/.ccache}"
 cmake --preset bench >/dev/null
-cmake --build --preset bench -j "$(nproc)" --target keel_vs_torch keel_epoch libtorch_steps >/dev/null
+cmake --build --preset bench -j "$(nproc)" --target keel_steps keel_epoch libtorch_steps >/dev/null
 # As in bench/run_side_by_side.sh: OpenBLAS (LibTorch's and PyTorch's BLAS) on its Haswell kernels.
 export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
 bin=build/bench/bench
 py=/usr/bin/python3  # Debian's python3-torch lives only there
-seeds=(0 1 2); startup_runs=3; rounds=11
-[ "$quick" = 1 ] && { seeds=(0); startup_runs=1; rounds=3; }
+seeds=(0 1 2); startup_runs=3; rounds=11; step_repeats=3
+[ "$quick" = 1 ] && { seeds=(0); startup_runs=1; rounds=3; step_repeats=1; }
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 # Progress goes to stderr; the JSON lines collect in $results.
@@ -32,9 +32,14 @@ run() { echo "+ $*" >&2; "$@" | tee -a "$results" >&2; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
      "load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
-run "$bin/keel_vs_torch" --threads 1,2 --filter _step --json
+# Each system in its own process (in one, LibTorch's bundled oneDNN would take keel's oneDNN
+# calls), alternated and repeated; summarize.py takes the median over repeats.
 for threads in 1 2; do
-  run "$py" bench/e2e/pytorch_steps.py "$threads" --rounds "$rounds"
+  for ((r = 0; r < step_repeats; ++r)); do
+    run "$bin/keel_steps" all "$threads" --json
+    run "$bin/libtorch_steps" all "$threads" --json
+    run "$py" bench/e2e/pytorch_steps.py "$threads" --rounds "$rounds"
+  done
 done
 for threads in 1 2; do
   for seed in "${seeds[@]}"; do

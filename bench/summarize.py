@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reads the JSON lines of bench/run_all.sh on stdin (keel_vs_torch --json, pytorch_steps.py,
+"""Reads the JSON lines of bench/run_all.sh on stdin (keel_steps, libtorch_steps, pytorch_steps.py,
 keel_epoch, pytorch_epoch.py, libtorch_steps) and prints its two markdown tables: throughput in
 samples/s with keel's ratio to LibTorch and PyTorch, and start-up / peak RSS."""
 import json
@@ -39,9 +39,10 @@ def main():
             labels.setdefault(k, d["workload"])
             row = steps.setdefault((k, t), {})
             if d["system"] == "keel_vs_libtorch":
-                row["keel"], row["libtorch"] = d["keel_samples_per_s"], d["libtorch_samples_per_s"]
+                row.setdefault("keel", []).append(d["keel_samples_per_s"])
+                row.setdefault("libtorch", []).append(d["libtorch_samples_per_s"])
             else:
-                row[d["system"]] = d["samples_per_s"]
+                row.setdefault(d["system"], []).append(d["samples_per_s"])
         elif "epoch_s" in d:
             epochs.setdefault((d["system"], t), []).append(d)
         elif "first_step_ms" in d:
@@ -55,7 +56,7 @@ def main():
             row = steps.get((k, t))
             if row is None:
                 continue
-            kv, lv, pv = (row.get(s) for s in SYSTEMS)
+            kv, lv, pv = (median_or_none(row.get(s, [])) for s in SYSTEMS)
             print(f"| {labels[k]} | {t} | {fmt(kv)} | {fmt(lv)} | {fmt(pv)} | "
                   f"{ratio(kv, lv)} | {ratio(kv, pv)} |")
     seeds = set()
@@ -75,7 +76,7 @@ def main():
                   f"{ratio(rates.get('keel'), rates.get('libtorch'))} | "
                   f"{ratio(rates.get('keel'), rates.get('pytorch'))} |")
     print()
-    print("Samples/s: batch size over the median step time; fashion_epoch: 60,000 over the median epoch "
+    print("Samples/s: batch size over the median step time (median over repeated processes); fashion_epoch: 60,000 over the median epoch "
           f"time (data loading and test pass included) and the mean test accuracy, seeds "
           f"{', '.join(map(str, sorted(seeds))) or '-'}. Ratios above 1: keel is faster.")
     print()
