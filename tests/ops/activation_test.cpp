@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
-#include <hwy/targets.h>
 #include <keel/autograd/node.h>
 #include <keel/keel.h>
 
 #include "support/golden.h"
 #include "support/gradcheck.h"
+#include "support/simd_targets.h"
 
 using namespace keel;
 using keel::testing::GoldenOp;
@@ -45,13 +45,8 @@ TEST(Activation, MatchesPyTorch) { EXPECT_GT(keel::testing::check_golden("activa
 // The kernels are compiled for AVX-512, AVX2 and the baseline (no FMA: different rounding,
 // emulated ops); every target this CPU runs must match PyTorch.
 TEST(Activation, MatchesPyTorchOnEverySimdTarget) {
-  for (std::int64_t target : {HWY_AVX3, HWY_AVX2, HWY_STATIC_TARGET}) {
-    if (!(hwy::SupportedTargets() & target)) continue;
-    SCOPED_TRACE(hwy::TargetName(target));
-    hwy::SetSupportedTargetsForTest(target);
-    EXPECT_GT(keel::testing::check_golden("activation", golden_ops()), 90);
-  }
-  hwy::SetSupportedTargetsForTest(0);
+  keel::testing::on_every_simd_target(
+      [] { EXPECT_GT(keel::testing::check_golden("activation", golden_ops()), 90); });
 }
 
 TEST(Activation, Gradcheck) {

@@ -7,18 +7,21 @@
 
 #include <cstdint>
 
+#include "kernels/cpu/dispatch.h"
+
 namespace keel::testing {
 
 template <class F>
 void on_every_simd_target(F&& check) {
+  namespace simd = keel::kernels::simd;
   for (std::int64_t target :
        {std::int64_t{HWY_AVX3}, std::int64_t{HWY_AVX2}, std::int64_t{HWY_STATIC_TARGET}}) {
-    if (!(hwy::SupportedTargets() & target)) continue;
+    if (!(simd::supported_targets() & target)) continue;
     SCOPED_TRACE(hwy::TargetName(target));
-    hwy::SetSupportedTargetsForTest(target);
+    simd::set_targets_for_test(target);
     check();
   }
-  hwy::SetSupportedTargetsForTest(0);
+  simd::set_targets_for_test(0);
 }
 
 }  // namespace keel::testing

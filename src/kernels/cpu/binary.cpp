@@ -188,15 +188,16 @@ void BinaryLoop(int op, int dtype, char** p, const std::int64_t* s, std::int64_t
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/iter.h"
 
 namespace keel::kernels {
-HWY_EXPORT(BinaryLoop);
+KEEL_EXPORT(BinaryLoop);
 
 void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, double alpha) {
   const Tensor* ops[3] = {&out, &a, &b};
   ElementIter it(ops, 3);
-  auto* fn = &HWY_DYNAMIC_DISPATCH(BinaryLoop);
+  auto* fn = &KEEL_DISPATCH(BinaryLoop);
   int dt = static_cast<int>(a.dtype());
   it.run([fn, op, dt, alpha](char** p, const std::int64_t* s, std::int64_t n) {
     fn(static_cast<int>(op), dt, p, s, n, alpha);

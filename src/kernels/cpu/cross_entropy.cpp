@@ -62,10 +62,11 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 #include <algorithm>
 
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel.h"
 
 namespace keel::kernels {
-HWY_EXPORT(CrossEntropyBackwardRows);
+KEEL_EXPORT(CrossEntropyBackwardRows);
 
 namespace {
 template <class T>
@@ -93,7 +94,7 @@ double nll_sum_rows(const Tensor& logp, const std::int64_t* target, std::int64_t
 void cross_entropy_backward_rows(const Tensor& gx, const Tensor& logp, const std::int64_t* target,
                                  std::int64_t rows, std::int64_t n, std::int64_t ignore_index, double scale) {
   if (rows * n == 0) return;
-  auto* fn = &HWY_DYNAMIC_DISPATCH(CrossEntropyBackwardRows);
+  auto* fn = &KEEL_DISPATCH(CrossEntropyBackwardRows);
   const bool f32 = logp.dtype() == DType::Float32;
   void* gxp = gx.raw_data();
   const void* lp = logp.raw_data();

@@ -101,14 +101,15 @@ HWY_AFTER_NAMESPACE();
 #include <vector>
 
 #include "keel/core/error.h"
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/sgemm_packed.h"
 
 namespace keel::kernels {
-HWY_EXPORT(GemmRowsF32);
-HWY_EXPORT(GemmRowsF64);
-HWY_EXPORT(GemmRowsI64);
+KEEL_EXPORT(GemmRowsF32);
+KEEL_EXPORT(GemmRowsF64);
+KEEL_EXPORT(GemmRowsI64);
 
 namespace {
 
@@ -165,8 +166,8 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
   // oneDNN spends ~1 us per call on setup; tiny products (batches of small matrices) are
   // faster in the plain loop nest.
   if (M * N * K <= kTinyGemm) {
-    gemm_generic<float>(&HWY_DYNAMIC_DISPATCH(GemmRowsF32), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb,
-                        beta, C, ldc);
+    gemm_generic<float>(&KEEL_DISPATCH(GemmRowsF32), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta,
+                        C, ldc);
     return;
   }
   if (use_packed_sgemm(M, N, K)) {
@@ -182,15 +183,15 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, double alpha,
           const double* A, std::int64_t lda, const double* B, std::int64_t ldb, double beta, double* C,
           std::int64_t ldc) {
-  gemm_generic<double>(&HWY_DYNAMIC_DISPATCH(GemmRowsF64), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb,
-                       beta, C, ldc);
+  gemm_generic<double>(&KEEL_DISPATCH(GemmRowsF64), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C,
+                       ldc);
 }
 
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, std::int64_t alpha,
           const std::int64_t* A, std::int64_t lda, const std::int64_t* B, std::int64_t ldb, std::int64_t beta,
           std::int64_t* C, std::int64_t ldc) {
-  gemm_generic<std::int64_t>(&HWY_DYNAMIC_DISPATCH(GemmRowsI64), trans_a, trans_b, M, N, K, alpha, A, lda, B,
-                             ldb, beta, C, ldc);
+  gemm_generic<std::int64_t>(&KEEL_DISPATCH(GemmRowsI64), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb,
+                             beta, C, ldc);
 }
 
 }  // namespace keel::kernels

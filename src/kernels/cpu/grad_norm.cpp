@@ -110,15 +110,16 @@ HWY_AFTER_NAMESPACE();
 #include <algorithm>
 #include <vector>
 
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel.h"
 
 namespace keel::kernels {
-HWY_EXPORT(AbsPowSum);
-HWY_EXPORT(Scale);
-HWY_EXPORT(Clamp);
+KEEL_EXPORT(AbsPowSum);
+KEEL_EXPORT(Scale);
+KEEL_EXPORT(Clamp);
 
 double abs_pow_sum(DType dt, const void* x, std::int64_t n, double p) {
-  auto* fn = &HWY_DYNAMIC_DISPATCH(AbsPowSum);
+  auto* fn = &KEEL_DISPATCH(AbsPowSum);
   const int d = static_cast<int>(dt);
   const std::int64_t chunks = (n + kGrain - 1) / kGrain;
   if (chunks <= 1) return n > 0 ? fn(d, x, 0, n, p) : 0.0;
@@ -132,12 +133,12 @@ double abs_pow_sum(DType dt, const void* x, std::int64_t n, double p) {
 }
 
 void scale_inplace(DType dt, void* x, std::int64_t n, double s) {
-  auto* fn = &HWY_DYNAMIC_DISPATCH(Scale);
+  auto* fn = &KEEL_DISPATCH(Scale);
   parallel_for(0, n, kGrain, [&](std::int64_t b, std::int64_t e) { fn(static_cast<int>(dt), x, b, e, s); });
 }
 
 void clamp_inplace(DType dt, void* x, std::int64_t n, double lo, double hi) {
-  auto* fn = &HWY_DYNAMIC_DISPATCH(Clamp);
+  auto* fn = &KEEL_DISPATCH(Clamp);
   parallel_for(0, n, kGrain,
                [&](std::int64_t b, std::int64_t e) { fn(static_cast<int>(dt), x, b, e, lo, hi); });
 }

@@ -149,18 +149,19 @@ void MaxPool2x2BackwardPlane(const float* HWY_RESTRICT gy, const std::int64_t* H
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "kernels/cpu/dispatch.h"
 namespace keel::kernels {
-HWY_EXPORT(MaxPool2x2Plane);
-HWY_EXPORT(MaxPool2x2BackwardPlane);
+KEEL_EXPORT(MaxPool2x2Plane);
+KEEL_EXPORT(MaxPool2x2BackwardPlane);
 
 void max_pool_2x2_plane(const float* x, float* y, std::int64_t* idx, std::int64_t h, std::int64_t w,
                         std::int64_t oh, std::int64_t ow) {
-  HWY_DYNAMIC_DISPATCH(MaxPool2x2Plane)(x, y, idx, h, w, oh, ow);
+  KEEL_DISPATCH(MaxPool2x2Plane)(x, y, idx, h, w, oh, ow);
 }
 
 void max_pool_2x2_backward_plane(const float* gy, const std::int64_t* idx, float* gx, std::int64_t h,
                                  std::int64_t w, std::int64_t oh, std::int64_t ow) {
-  HWY_DYNAMIC_DISPATCH(MaxPool2x2BackwardPlane)(gy, idx, gx, h, w, oh, ow);
+  KEEL_DISPATCH(MaxPool2x2BackwardPlane)(gy, idx, gx, h, w, oh, ow);
 }
 
 }  // namespace keel::kernels

@@ -692,17 +692,18 @@ KEEL_NORM_ENTRY(GroupNormBackward)
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/normalization.h"
 
 namespace keel::kernels {
 
-HWY_EXPORT(BatchNormTrainForward);
-HWY_EXPORT(BatchNormApply);
-HWY_EXPORT(BatchNormBackward);
-HWY_EXPORT(LayerNormForward);
-HWY_EXPORT(LayerNormBackward);
-HWY_EXPORT(GroupNormForward);
-HWY_EXPORT(GroupNormBackward);
+KEEL_EXPORT(BatchNormTrainForward);
+KEEL_EXPORT(BatchNormApply);
+KEEL_EXPORT(BatchNormBackward);
+KEEL_EXPORT(LayerNormForward);
+KEEL_EXPORT(LayerNormBackward);
+KEEL_EXPORT(GroupNormForward);
+KEEL_EXPORT(GroupNormBackward);
 
 namespace {
 
@@ -724,7 +725,7 @@ void batch_norm_train_forward(const Tensor& x, std::int64_t n, std::int64_t c, s
   p.mean = stats(mean), p.rstd = stats(invstd), p.var = stats(var);
   p.n = n, p.c = c, p.s = s, p.eps = eps;
   if (n * s == 0 || c == 0) return;
-  HWY_DYNAMIC_DISPATCH(BatchNormTrainForward)(dt(x), p);
+  KEEL_DISPATCH(BatchNormTrainForward)(dt(x), p);
 }
 
 void batch_norm_apply(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s, const Tensor& mean,
@@ -736,7 +737,7 @@ void batch_norm_apply(const Tensor& x, std::int64_t n, std::int64_t c, std::int6
   p.mean = stats(mean), p.rstd = stats(invstd);
   p.n = n, p.c = c, p.s = s;
   if (n * s * c == 0) return;
-  HWY_DYNAMIC_DISPATCH(BatchNormApply)(dt(x), p);
+  KEEL_DISPATCH(BatchNormApply)(dt(x), p);
 }
 
 void batch_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n, std::int64_t c,
@@ -755,7 +756,7 @@ void batch_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n
     if (grad_bias.defined()) Tensor(grad_bias).zero_();
     return;
   }
-  HWY_DYNAMIC_DISPATCH(BatchNormBackward)(dt(x), p);
+  KEEL_DISPATCH(BatchNormBackward)(dt(x), p);
 }
 
 void layer_norm_forward(const Tensor& x, std::int64_t rows, std::int64_t m, const Tensor& weight,
@@ -766,7 +767,7 @@ void layer_norm_forward(const Tensor& x, std::int64_t rows, std::int64_t m, cons
   p.mean = stats(mean), p.rstd = stats(rstd);
   p.n = rows, p.s = m, p.eps = eps;
   if (rows * m == 0) return;
-  HWY_DYNAMIC_DISPATCH(LayerNormForward)(dt(x), p);
+  KEEL_DISPATCH(LayerNormForward)(dt(x), p);
 }
 
 void layer_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t rows, std::int64_t m,
@@ -782,7 +783,7 @@ void layer_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t r
     if (grad_bias.defined()) Tensor(grad_bias).zero_();
     return;
   }
-  HWY_DYNAMIC_DISPATCH(LayerNormBackward)(dt(x), p);
+  KEEL_DISPATCH(LayerNormBackward)(dt(x), p);
 }
 
 void group_norm_forward(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s, std::int64_t groups,
@@ -793,7 +794,7 @@ void group_norm_forward(const Tensor& x, std::int64_t n, std::int64_t c, std::in
   p.mean = stats(mean), p.rstd = stats(rstd), p.var = stats(var);
   p.n = n, p.c = c, p.s = s, p.groups = groups, p.eps = eps;
   if (n * c * s == 0) return;
-  HWY_DYNAMIC_DISPATCH(GroupNormForward)(dt(x), p);
+  KEEL_DISPATCH(GroupNormForward)(dt(x), p);
 }
 
 void group_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n, std::int64_t c,
@@ -810,7 +811,7 @@ void group_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n
     if (grad_bias.defined()) Tensor(grad_bias).zero_();
     return;
   }
-  HWY_DYNAMIC_DISPATCH(GroupNormBackward)(dt(x), p);
+  KEEL_DISPATCH(GroupNormBackward)(dt(x), p);
 }
 
 }  // namespace keel::kernels

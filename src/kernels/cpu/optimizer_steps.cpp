@@ -232,13 +232,14 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include "keel/core/error.h"
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel.h"
 
 namespace keel::kernels {
-HWY_EXPORT(SgdKernel);
-HWY_EXPORT(AdamKernel);
-HWY_EXPORT(RmspropKernel);
-HWY_EXPORT(AdagradKernel);
+KEEL_EXPORT(SgdKernel);
+KEEL_EXPORT(AdamKernel);
+KEEL_EXPORT(RmspropKernel);
+KEEL_EXPORT(AdagradKernel);
 
 namespace {
 void check_float(DType dt, const char* op) {
@@ -251,7 +252,7 @@ void check_float(DType dt, const char* op) {
 // not depend on the thread count.
 void sgd_step(DType dt, void* p, const void* g, void* buf, std::int64_t n, const SgdArgs& a) {
   check_float(dt, "SGD");
-  auto* fn = &HWY_DYNAMIC_DISPATCH(SgdKernel);
+  auto* fn = &KEEL_DISPATCH(SgdKernel);
   parallel_for(0, n, kGrain,
                [&](std::int64_t b, std::int64_t e) { fn(static_cast<int>(dt), p, g, buf, b, e, a); });
 }
@@ -259,7 +260,7 @@ void sgd_step(DType dt, void* p, const void* g, void* buf, std::int64_t n, const
 void adam_step(DType dt, void* p, const void* g, void* m, void* v, void* vmax, std::int64_t n,
                const AdamArgs& a) {
   check_float(dt, "Adam");
-  auto* fn = &HWY_DYNAMIC_DISPATCH(AdamKernel);
+  auto* fn = &KEEL_DISPATCH(AdamKernel);
   parallel_for(0, n, kGrain,
                [&](std::int64_t b, std::int64_t e) { fn(static_cast<int>(dt), p, g, m, v, vmax, b, e, a); });
 }
@@ -267,14 +268,14 @@ void adam_step(DType dt, void* p, const void* g, void* m, void* v, void* vmax, s
 void rmsprop_step(DType dt, void* p, const void* g, void* sq, void* ga, void* buf, std::int64_t n,
                   const RmspropArgs& a) {
   check_float(dt, "RMSprop");
-  auto* fn = &HWY_DYNAMIC_DISPATCH(RmspropKernel);
+  auto* fn = &KEEL_DISPATCH(RmspropKernel);
   parallel_for(0, n, kGrain,
                [&](std::int64_t b, std::int64_t e) { fn(static_cast<int>(dt), p, g, sq, ga, buf, b, e, a); });
 }
 
 void adagrad_step(DType dt, void* p, const void* g, void* sum, std::int64_t n, const AdagradArgs& a) {
   check_float(dt, "Adagrad");
-  auto* fn = &HWY_DYNAMIC_DISPATCH(AdagradKernel);
+  auto* fn = &KEEL_DISPATCH(AdagradKernel);
   parallel_for(0, n, kGrain,
                [&](std::int64_t b, std::int64_t e) { fn(static_cast<int>(dt), p, g, sum, b, e, a); });
 }

@@ -94,18 +94,19 @@ void UniformF64(std::uint64_t seed, std::uint64_t first, double* HWY_RESTRICT ou
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel.h"
 
 namespace keel::kernels {
-HWY_EXPORT(BernoulliF32);
-HWY_EXPORT(BernoulliF64);
-HWY_EXPORT(UniformF32);
-HWY_EXPORT(UniformF64);
+KEEL_EXPORT(BernoulliF32);
+KEEL_EXPORT(BernoulliF64);
+KEEL_EXPORT(UniformF32);
+KEEL_EXPORT(UniformF64);
 
 // Each element's value depends only on its counter, so any split over threads gives the
 // same result.
 #define KEEL_FILL(FN, T)                                                                       \
-  auto* fn = &HWY_DYNAMIC_DISPATCH(FN);                                                        \
+  auto* fn = &KEEL_DISPATCH(FN);                                                               \
   parallel_for(0, n, kGrain, [&](std::int64_t lo, std::int64_t hi) {                           \
     fn(seed, first + static_cast<std::uint64_t>(lo), out + lo, hi - lo, a, static_cast<T>(b)); \
   })

@@ -323,11 +323,12 @@ HWY_AFTER_NAMESPACE();
 #include <vector>
 
 #include "keel/tensor/dispatch.h"
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel.h"
 
 namespace keel::kernels {
-HWY_EXPORT(ReduceBlock);
-HWY_EXPORT(ArgBlock);
+KEEL_EXPORT(ReduceBlock);
+KEEL_EXPORT(ArgBlock);
 
 namespace {
 
@@ -397,7 +398,7 @@ void reduce(ReduceOp op, const Tensor& out, const Tensor& x, std::int64_t A, std
   const bool mm = is_minmax(op);
   const std::size_t acc_size = mm ? x.element_size() : 8;
   std::vector<char> buf(static_cast<std::size_t>(nb * nout) * acc_size);
-  auto* fn = &HWY_DYNAMIC_DISPATCH(ReduceBlock);
+  auto* fn = &KEEL_DISPATCH(ReduceBlock);
   const int iop = static_cast<int>(op), dt = static_cast<int>(x.dtype());
   const char* xp = static_cast<const char*>(x.raw_data());
   char* bp = buf.data();
@@ -426,7 +427,7 @@ void reduce(ReduceOp op, const Tensor& out, const Tensor& x, std::int64_t A, std
 void arg_reduce(bool is_max, const Tensor& values, const Tensor& indices, const Tensor& x, std::int64_t A,
                 std::int64_t B, std::int64_t C) {
   if (A * C == 0) return;
-  auto* fn = &HWY_DYNAMIC_DISPATCH(ArgBlock);
+  auto* fn = &KEEL_DISPATCH(ArgBlock);
   const int dt = static_cast<int>(x.dtype());
   const void* xp = x.raw_data();
   void* vp = values.raw_data();

@@ -22,19 +22,26 @@
 
 #ifndef KEEL_SGEMM_PACKED_ONCE
 #define KEEL_SGEMM_PACKED_ONCE
-#include <hwy/aligned_allocator.h>
+#include <cstdlib>
+#include <memory>
+#include <new>
 
 namespace keel::kernels::sgemm_detail {
 // A per-thread, 64-byte aligned scratch buffer that only grows.
 inline float* scratch(int which, std::size_t floats) {
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
   struct Buf {
-    hwy::AlignedFreeUniquePtr<float[]> p;
+    std::unique_ptr<float[], Free> p;
     std::size_t cap = 0;
   };
   thread_local Buf bufs[2];
   Buf& b = bufs[which];
   if (b.cap < floats) {
-    b.p = hwy::AllocateAligned<float>(floats);
+    const std::size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
+    b.p.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+    if (!b.p) throw std::bad_alloc();
     b.cap = floats;
   }
   return b.p.get();
@@ -287,19 +294,20 @@ void SgemmBlockTask(bool trans_a, bool trans_b, const float* A, std::int64_t lda
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel.h"
 
 namespace keel::kernels {
-HWY_EXPORT(SgemmBlockTask);
-HWY_EXPORT(SgemmPanelWidth);
-HWY_EXPORT(SgemmRowPanel);
+KEEL_EXPORT(SgemmBlockTask);
+KEEL_EXPORT(SgemmPanelWidth);
+KEEL_EXPORT(SgemmRowPanel);
 
 void sgemm_packed(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                   const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                   std::int64_t ldc) {
   constexpr std::int64_t kKC = 256, kMaxRows = 144;
-  const std::int64_t nr = HWY_DYNAMIC_DISPATCH(SgemmPanelWidth)();
-  const std::int64_t mr = HWY_DYNAMIC_DISPATCH(SgemmRowPanel)();
+  const std::int64_t nr = KEEL_DISPATCH(SgemmPanelWidth)();
+  const std::int64_t mr = KEEL_DISPATCH(SgemmRowPanel)();
   const std::int64_t panels = (N + nr - 1) / nr;
   // Tasks: blocks of at most kMaxRows rows (a multiple of mr) times groups of column panels,
   // enough groups to give every thread work when there are fewer row blocks than threads. Products under
@@ -316,7 +324,7 @@ void sgemm_packed(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, st
       (panels + std::min(panels, want_groups) - 1) / std::min(panels, want_groups);
   const std::int64_t groups = (panels + panels_per - 1) / panels_per;
   const std::int64_t tasks = row_blocks * groups;
-  auto* task = &HWY_DYNAMIC_DISPATCH(SgemmBlockTask);
+  auto* task = &KEEL_DISPATCH(SgemmBlockTask);
   for (std::int64_t k0 = 0; k0 < K; k0 += kKC) {
     const std::int64_t kc = std::min(kKC, K - k0);
     parallel_for(0, tasks, threads > 1 ? 1 : tasks, [&](std::int64_t t0, std::int64_t t1) {

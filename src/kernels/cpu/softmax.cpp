@@ -172,15 +172,16 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 #include <algorithm>
 
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel.h"
 
 namespace keel::kernels {
-HWY_EXPORT(SoftmaxRows);
-HWY_EXPORT(SoftmaxBackwardRows);
+KEEL_EXPORT(SoftmaxRows);
+KEEL_EXPORT(SoftmaxBackwardRows);
 
 void softmax_rows(const Tensor& y, const Tensor& x, std::int64_t rows, std::int64_t n, bool log) {
   if (rows * n == 0) return;
-  auto* fn = &HWY_DYNAMIC_DISPATCH(SoftmaxRows);
+  auto* fn = &KEEL_DISPATCH(SoftmaxRows);
   const int dt = static_cast<int>(x.dtype());
   void* yp = y.raw_data();
   const void* xp = x.raw_data();
@@ -191,7 +192,7 @@ void softmax_rows(const Tensor& y, const Tensor& x, std::int64_t rows, std::int6
 void softmax_backward_rows(const Tensor& gx, const Tensor& g, const Tensor& y, std::int64_t rows,
                            std::int64_t n, bool log) {
   if (rows * n == 0) return;
-  auto* fn = &HWY_DYNAMIC_DISPATCH(SoftmaxBackwardRows);
+  auto* fn = &KEEL_DISPATCH(SoftmaxBackwardRows);
   const int dt = static_cast<int>(y.dtype());
   void* gxp = gx.raw_data();
   const void* gp = g.raw_data();

@@ -19,10 +19,12 @@ HWY_BEFORE_NAMESPACE();
 namespace keel::kernels {
 namespace HWY_NAMESPACE {
 
-// The first `count` elements at p in the low lanes, zeros above.
+// The first `count` elements at p in the low lanes, zeros above (count >= the vector's lanes:
+// a whole vector).
 template <class D, class T>
 HWY_INLINE hwy::HWY_NAMESPACE::Vec<D> LoadFirst(D d, const T* HWY_RESTRICT p, std::size_t count) {
   if (count == 0) return hwy::HWY_NAMESPACE::Zero(d);
+  if (count >= hwy::HWY_NAMESPACE::Lanes(d)) return hwy::HWY_NAMESPACE::LoadU(d, p);
 #if HWY_MEM_OPS_MIGHT_FAULT || HWY_TARGET == HWY_SCALAR  // (scalar MaskedLoad loads regardless)
   HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)] = {};
   std::memcpy(buf, p, count * sizeof(T));
@@ -32,10 +34,12 @@ HWY_INLINE hwy::HWY_NAMESPACE::Vec<D> LoadFirst(D d, const T* HWY_RESTRICT p, st
 #endif
 }
 
-// Stores the low `count` lanes of v at p; memory after p + count is untouched.
+// Stores the low `count` lanes of v at p (all of them when count >= lanes); memory after
+// p + count is untouched.
 template <class D, class T>
 HWY_INLINE void StoreFirst(hwy::HWY_NAMESPACE::Vec<D> v, D d, T* HWY_RESTRICT p, std::size_t count) {
   if (count == 0) return;
+  if (count >= hwy::HWY_NAMESPACE::Lanes(d)) return hwy::HWY_NAMESPACE::StoreU(v, d, p);
 #if HWY_MEM_OPS_MIGHT_FAULT || HWY_TARGET == HWY_SCALAR
   HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)];
   hwy::HWY_NAMESPACE::Store(v, d, buf);

@@ -739,12 +739,13 @@ void BinaryGradLoop(int op, int dtype, char** p, const std::int64_t* s, std::int
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/iter.h"
 
 namespace keel::kernels {
-HWY_EXPORT(UnaryLoop);
-HWY_EXPORT(UnaryGradLoop);
-HWY_EXPORT(BinaryGradLoop);
+KEEL_EXPORT(UnaryLoop);
+KEEL_EXPORT(UnaryGradLoop);
+KEEL_EXPORT(BinaryGradLoop);
 
 namespace {
 
@@ -770,7 +771,7 @@ bool is_costly(UnaryOp op) {
 void unary(UnaryOp op, const Tensor& out, const Tensor& x, UnaryParams p) {
   const Tensor* ops[2] = {&out, &x};
   ElementIter it(ops, 2);
-  auto* fn = &HWY_DYNAMIC_DISPATCH(UnaryLoop);
+  auto* fn = &KEEL_DISPATCH(UnaryLoop);
   const int dt = static_cast<int>(x.dtype());
   it.run([fn, op, dt, &p](char** ptr, const std::int64_t* s,
                           std::int64_t n) { fn(static_cast<int>(op), dt, &p, ptr, s, n); },
@@ -780,7 +781,7 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& x, UnaryParams p) {
 void unary_backward(UnaryGradOp op, const Tensor& out, const Tensor& g, const Tensor& s, UnaryParams p) {
   const Tensor* ops[3] = {&out, &g, &s};
   ElementIter it(ops, 3);
-  auto* fn = &HWY_DYNAMIC_DISPATCH(UnaryGradLoop);
+  auto* fn = &KEEL_DISPATCH(UnaryGradLoop);
   const int dt = static_cast<int>(out.dtype());
   it.run([fn, op, dt, &p](char** ptr, const std::int64_t* st,
                           std::int64_t n) { fn(static_cast<int>(op), dt, &p, ptr, st, n); },
@@ -790,7 +791,7 @@ void unary_backward(UnaryGradOp op, const Tensor& out, const Tensor& g, const Te
 void binary_backward(BinaryGradOp op, const Tensor& out, const Tensor& g, const Tensor& a, const Tensor& b) {
   const Tensor* ops[4] = {&out, &g, &a, &b};
   ElementIter it(ops, 4);
-  auto* fn = &HWY_DYNAMIC_DISPATCH(BinaryGradLoop);
+  auto* fn = &KEEL_DISPATCH(BinaryGradLoop);
   const int dt = static_cast<int>(out.dtype());
   it.run([fn, op, dt](char** ptr, const std::int64_t* st,
                       std::int64_t n) { fn(static_cast<int>(op), dt, ptr, st, n); },

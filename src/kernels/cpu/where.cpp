@@ -65,16 +65,17 @@ void SelectLoop(int dtype, char** p, const std::int64_t* s, std::int64_t n) {
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/iter.h"
 #include "kernels/cpu/where.h"
 
 namespace keel::kernels {
-HWY_EXPORT(SelectLoop);
+KEEL_EXPORT(SelectLoop);
 
 void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
   const Tensor* ops[4] = {&out, &cond, &a, &b};
   ElementIter it(ops, 4);
-  auto* fn = &HWY_DYNAMIC_DISPATCH(SelectLoop);
+  auto* fn = &KEEL_DISPATCH(SelectLoop);
   int dt = static_cast<int>(out.dtype());
   it.run([fn, dt](char** p, const std::int64_t* s, std::int64_t n) { fn(dt, p, s, n); });
 }
