@@ -32,8 +32,8 @@ run() { echo "+ $*" >&2; "$@" | tee -a "$results" >&2; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
      "load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
-# Each system in its own process (in one, LibTorch's bundled oneDNN would take keel's oneDNN
-# calls), alternated and repeated; summarize.py takes the median over repeats.
+# Each system in its own process (keel ran 10-15% slower in a process that also loads
+# LibTorch), alternated and repeated; summarize.py takes the median over repeats.
 for threads in 1 2; do
   for ((r = 0; r < step_repeats; ++r)); do
     run "$bin/keel_steps" all "$threads" --json

@@ -1,5 +1,5 @@
-// keel's side of the step workloads, in a process of its own (no LibTorch loaded: LibTorch
-// bundles its own oneDNN, whose exported symbols would otherwise take keel's oneDNN calls):
+// keel's side of the step workloads, in a process of its own (with LibTorch loaded in the
+// same process, as in keel_vs_torch, keel's steps ran 10-15% slower; see docs/performance.md):
 // runs a step over and over on one random batch and prints the median time per step
 // (bench/common/step_timing.h), as a line of text or, with --json, as run_all.sh reads it.
 // Also the driver to profile: perf record -g ./keel_steps mlp 1
