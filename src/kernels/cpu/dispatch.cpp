@@ -27,6 +27,8 @@ std::atomic<int> g_slot{-1};
 }  // namespace
 
 std::int64_t supported_targets() {
+  // (A kernel may run from another library's static initializer, before libgcc's own.)
+  __builtin_cpu_init();
   std::int64_t t = HWY_STATIC_TARGET;
   if (cpu_has_avx2()) t |= HWY_AVX2;
   if (cpu_has_avx512()) t |= HWY_AVX3;
