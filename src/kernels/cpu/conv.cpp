@@ -22,6 +22,7 @@
 #include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/scratch.h"
 
 namespace keel::kernels {
 namespace {
@@ -108,12 +109,11 @@ bool is_pointwise(const Conv2dShape& s) {
   return s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.ph == 0 && s.pw == 0;
 }
 
-// A per-thread scratch buffer that keeps its memory between calls (no per-step allocation).
+// The im2col columns of one sample (kernels/cpu/scratch.h).
+struct ColumnsTag;
 template <class T>
 T* scratch(std::size_t n) {
-  thread_local std::vector<T> buf;
-  if (buf.size() < n) buf.resize(n);
-  return buf.data();
+  return thread_scratch<ColumnsTag, T>(n);
 }
 
 // Threads to split the batch over: all of them when the batch can feed them, else one.

@@ -26,6 +26,7 @@
 
 #include "keel/tensor/dtype.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/scratch.h"
 
 #ifndef KEEL_KERNELS_NORMALIZATION_ARGS_
 #define KEEL_KERNELS_NORMALIZATION_ARGS_
@@ -147,12 +148,11 @@ inline void MaskByRelu(const T* HWY_RESTRICT g, const T* HWY_RESTRICT y, T* HWY_
   for (; i < n; ++i) out[i] = ReluMasked(g[i], y[i]);
 }
 
-// A thread's scratch row for masked gradients.
+// A thread's scratch row for masked gradients (kernels/cpu/scratch.h).
+struct MaskedGradTag;
 template <class T>
 T* MaskScratch(I64 n) {
-  thread_local std::vector<T> buf;
-  if (static_cast<I64>(buf.size()) < n) buf.resize(static_cast<std::size_t>(n));
-  return buf.data();
+  return thread_scratch<MaskedGradTag, T>(static_cast<std::size_t>(n));
 }
 
 // dx = g * c1 + x * c2 + c3 over a run.
