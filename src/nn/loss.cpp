@@ -67,14 +67,20 @@ void flatten_classes(const Tensor& input, const Tensor& target, Tensor& x2, Tens
   }
 }
 
-// Validates class indices (ignore_index aside) and returns per-element class weights.
-Tensor target_weights(const Tensor& t1, std::int64_t classes, const Tensor& weight, std::int64_t ignore_index,
-                      DType dtype, const char* op) {
-  const std::int64_t* tp = t1.contiguous().data_ptr<std::int64_t>();
-  for (std::int64_t i = 0; i < t1.numel(); ++i) {
+// Every class index in t1 (int64) is in [0, classes) or is ignore_index.
+void check_targets(const Tensor& t1, std::int64_t classes, std::int64_t ignore_index, const char* op) {
+  const Tensor t = t1.contiguous();
+  const std::int64_t* tp = t.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < t.numel(); ++i) {
     KEEL_CHECK(tp[i] == ignore_index || (tp[i] >= 0 && tp[i] < classes), op, ": target ", tp[i],
                " is out of bounds for ", classes, " classes");
   }
+}
+
+// Validates class indices (ignore_index aside) and returns per-element class weights.
+Tensor target_weights(const Tensor& t1, std::int64_t classes, const Tensor& weight, std::int64_t ignore_index,
+                      DType dtype, const char* op) {
+  check_targets(t1, classes, ignore_index, op);
   Tensor valid = t1.ne(static_cast<double>(ignore_index)).to(dtype);
   if (!weight.defined()) return valid;
   KEEL_CHECK(weight.dim() == 1 && weight.numel() == classes, op,
@@ -136,12 +142,9 @@ bool fused_cross_entropy_applies(const Tensor& input, const Tensor& target, cons
 Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, std::int64_t ignore_index,
                            Reduction reduction) {
   const std::int64_t rows = input.size(0), classes = input.size(1);
+  check_targets(target, classes, ignore_index, "cross_entropy");
   Tensor t = target.contiguous();
   const std::int64_t* tp = t.data_ptr<std::int64_t>();
-  for (std::int64_t i = 0; i < rows; ++i) {
-    KEEL_CHECK(tp[i] == ignore_index || (tp[i] >= 0 && tp[i] < classes), "cross_entropy: target ", tp[i],
-               " is out of bounds for ", classes, " classes");
-  }
   Tensor x = input.detach().contiguous();
   Tensor logp = empty(x.sizes(), x.dtype());
   kernels::softmax_rows(logp, x, rows, classes, /*log=*/true);
