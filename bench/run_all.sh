@@ -15,12 +15,15 @@ case "${1:-}" in
   --quick) quick=1 ;;
   *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
 esac
-bash scripts/install_deps.sh libtorch-dev python3-torch dataset-fashion-mnist
+# OpenBLAS too: without it Debian's LibTorch and PyTorch run on the reference BLAS (0.3 GFLOPS),
+# which would make an unfair anchor.
+bash scripts/install_deps.sh libtorch-dev python3-torch dataset-fashion-mnist libopenblas0-pthread
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/build/.ccache}"
 cmake --preset bench >/dev/null
 cmake --build --preset bench -j "$(nproc)" --target keel_steps keel_epoch libtorch_steps >/dev/null
-# As in bench/run_side_by_side.sh: OpenBLAS (LibTorch's and PyTorch's BLAS) on its Haswell kernels.
-export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
+# LibTorch's and PyTorch's BLAS on its fastest correct kernels for this CPU, measured now
+# (bench/openblas_best.py; a value already set is kept). Printed with the tables.
+source bench/openblas_env.sh
 bin=build/bench/bench
 py=/usr/bin/python3  # Debian's python3-torch lives only there
 seeds=(0 1 2); startup_runs=3; rounds=11; step_repeats=3
@@ -31,7 +34,7 @@ trap 'rm -f "$results"' EXIT
 run() { echo "+ $*" >&2; "$@" | tee -a "$results" >&2; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-     "load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
+     "load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}"
 # Each system in its own process (keel ran 10-15% slower in a process that also loads
 # LibTorch), alternated and repeated; summarize.py takes the median over repeats.
 for threads in 1 2; do

@@ -4,13 +4,12 @@
 # Usage: bench/run_side_by_side.sh [--threads 1,2] [--filter substring]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install_deps.sh libtorch-dev
+bash scripts/install_deps.sh libtorch-dev python3-torch libopenblas0-pthread
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/build/.ccache}"
 cmake --preset bench >/dev/null
 cmake --build --preset bench -j "$(nproc)" --target keel_vs_torch >/dev/null
-# The environment this project is measured in pins OpenBLAS (LibTorch's BLAS) to its Haswell
-# kernels; keep a value that is already set, otherwise use that one.
-export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
+# LibTorch's BLAS on its fastest correct kernels for this CPU (see bench/openblas_env.sh).
+source bench/openblas_env.sh
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}"
 ./build/bench/bench/keel_vs_torch "$@"

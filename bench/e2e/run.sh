@@ -5,8 +5,8 @@
 # median of 3 runs. Prints the JSON lines and the ratios. bench/run_all.sh adds LibTorch.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash scripts/install_deps.sh libtorch-dev python3-torch dataset-fashion-mnist
-export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
+bash scripts/install_deps.sh libtorch-dev python3-torch dataset-fashion-mnist libopenblas0-pthread
+source bench/openblas_env.sh
 cmake --preset bench >/dev/null
 cmake --build --preset bench --target keel_epoch >/dev/null
 speedup() { python3 -c "print(round($2 / $1, 2))"; }  # keel's: PyTorch's time over keel's
