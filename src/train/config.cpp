@@ -63,7 +63,8 @@ const std::vector<KeySpec>& schema() {
        1e12},
       {"data.normalize", Kind::Normalize, std::string("dataset"),
        "input preprocessing after scaling images to [0, 1] (pixels / 255): \"dataset\" (Fashion-MNIST's "
-       "mean and std, 0.286 and 0.353; CSV data as read), \"none\", or [mean, std] for (x - mean) / std"},
+       "mean and std, 0.286 and 0.353; CSV data as read), \"none\", or [mean, std] for (x - mean) / std "
+       "(mean in [-1e+06, 1e+06], std in [1e-06, 1e+06])"},
       {"data.augment", Kind::Bool, false, "random crop (padding 2) and horizontal flip of training images"},
       {"model.arch", Kind::String, std::string("mlp"), "architecture", {"mlp", "cnn"}},
       {"model.hidden",
@@ -293,7 +294,9 @@ ConfigValue parse_value(const KeySpec& spec, const std::string& raw, const std::
         out.push_back(v);
       }
       if (out.size() != 2) bad(std::string("expected ") + kind_name(spec.kind));
-      if (!(out[1] > 0)) bad("the std (second entry) must be positive");
+      // Bounds that keep (x - mean) / std finite and meaningful for inputs in [0, 1].
+      if (!(std::fabs(out[0]) <= 1e6)) bad("the mean (first entry) must be in [-1e+06, 1e+06]");
+      if (!(out[1] >= 1e-6 && out[1] <= 1e6)) bad("the std (second entry) must be in [1e-06, 1e+06]");
       return out;
     }
   }

@@ -136,8 +136,9 @@ TEST(ConfigStrict, NormalizeTakesANameOrMeanAndStd) {
   EXPECT_TRUE(keel::train::input_normalization(t).identity());
   t = Config::from_toml_string("[data]\ndataset = \"csv\"\n");  // CSV values are used as read
   EXPECT_TRUE(keel::train::input_normalization(t).identity());
-  for (const char* bad : {"data.normalize=0.5", "data.normalize=0.5,0", "data.normalize=0.5,-1",
-                          "data.normalize=mean", "data.normalize=1,2,3"})
+  for (const char* bad :
+       {"data.normalize=0.5", "data.normalize=0.5,0", "data.normalize=0.5,-1", "data.normalize=mean",
+        "data.normalize=1,2,3", "data.normalize=0,1e-300", "data.normalize=1e300,1"})
     expect_has(error_of([&] { c.set(bad); }), "data.normalize");
 }
 
