@@ -13,6 +13,7 @@
 #include "keel/train/inspect.h"
 #include "keel/train/model_factory.h"
 #include "keel/train/run_data.h"
+#include "keel/train/state_dict_match.h"
 #include "keel/train/trainer.h"
 
 namespace keel::cli {
@@ -55,7 +56,8 @@ int run_eval(const EvalArgs& args) {
   train::RunData data = train::load_test_data(c);
   KEEL_CHECK(data.test != nullptr, "eval: the configuration names no test set (data.csv_test)");
   auto model = train::build_model(c, data.in_features, data.classes);
-  io::load_checkpoint(checkpoint, *model);
+  // keel's checkpoints and PyTorch's state_dicts of the equivalent Sequential alike.
+  train::load_weights(checkpoint, *model);
   auto loader = train::make_eval_loader(c, data.test);
   train::EvalResult r = train::evaluate(*model, *loader, data.classes);
   std::printf("checkpoint: %s\ntest accuracy: %.2f%% (%lld images, loss %.4f)\n\n", checkpoint.c_str(),

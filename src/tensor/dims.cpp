@@ -45,7 +45,12 @@ void Dims::resize(int n, std::int64_t fill) {
 
 std::int64_t Dims::numel() const {
   std::int64_t r = 1;
-  for (int i = 0; i < n_; ++i) r *= d_[i];
+  for (int i = 0; i < n_; ++i)
+    if (d_[i] == 0) return 0;  // [huge, huge, 0] holds nothing; its partial products may overflow
+  // A wrapped product would allocate a few bytes and let kernels write far past them.
+  for (int i = 0; i < n_; ++i)
+    KEEL_CHECK(!__builtin_mul_overflow(r, d_[i], &r), "shape ", *this,
+               " has more elements than an int64 can count");
   return r;
 }
 
@@ -67,7 +72,8 @@ Dims contiguous_strides(const Dims& sizes) {
   std::int64_t acc = 1;
   for (int i = sizes.size() - 1; i >= 0; --i) {
     s[i] = acc;
-    acc *= sizes[i] > 0 ? sizes[i] : 1;
+    // An empty tensor's strides are never followed, so only a non-empty shape must not overflow.
+    if (__builtin_mul_overflow(acc, sizes[i] > 0 ? sizes[i] : 1, &acc)) (void)sizes.numel();
   }
   return s;
 }

@@ -2,6 +2,7 @@
 #include "keel/tensor/factories.h"
 
 #include <cstring>
+#include <new>
 
 #include "kernels/cpu/copy.h"
 
@@ -9,8 +10,19 @@ namespace keel {
 
 Tensor empty(const Dims& shape, DType dtype) {
   for (std::int64_t s : shape) KEEL_CHECK(s >= 0, "empty: negative dimension ", s, " in shape ", shape);
+  // numel() refuses shapes whose count overflows; the byte count must fit too (2^62 bytes is
+  // far beyond any machine and keeps the allocator's size arithmetic exact).
+  constexpr std::int64_t kMaxBytes = std::int64_t{1} << 62;
+  const std::int64_t n = shape.numel(), item = static_cast<std::int64_t>(element_size(dtype));
+  KEEL_CHECK(n <= kMaxBytes / item, "empty: shape ", shape, " needs ", n, " x ", item,
+             " bytes, more than any machine holds");
+  const auto bytes = static_cast<std::size_t>(n * item);
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape.numel()) * element_size(dtype));
+  try {
+    impl->storage = std::make_shared<Storage>(bytes);
+  } catch (const std::bad_alloc&) {
+    detail::fail("empty: out of memory allocating ", bytes, " bytes for shape ", shape);
+  }
   impl->sizes = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
@@ -43,7 +55,13 @@ Tensor from_blob(void* data, const Dims& shape, const Dims& strides, DType dtype
   for (int i = 0; i < shape.size(); ++i) {
     KEEL_CHECK(shape[i] >= 0 && strides[i] >= 0, "from_blob: negative size or stride in shape ", shape,
                " strides ", strides);
-    if (shape[i] > 0) extent += (shape[i] - 1) * strides[i];
+    if (shape[i] > 0) {
+      std::int64_t span = 0;
+      KEEL_CHECK(!__builtin_mul_overflow(shape[i] - 1, strides[i], &span) &&
+                     !__builtin_add_overflow(extent, span, &extent),
+                 "from_blob: shape ", shape, " with strides ", strides,
+                 " spans more elements than an int64 counts");
+    }
   }
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::make_shared<Storage>(data, static_cast<std::size_t>(extent) * element_size(dtype),

@@ -3,17 +3,21 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "keel/core/error.h"
+#include "text_format.h"
 
 namespace keel::train {
 
 namespace {
 
-enum class Kind { Bool, Int, Double, String, Ints };
+// Normalize: "dataset", "none" or [mean, std] (data.normalize).
+enum class Kind { Bool, Int, Double, String, Ints, Normalize };
 
 struct KeySpec {
   const char* key;
@@ -21,7 +25,7 @@ struct KeySpec {
   ConfigValue def;
   const char* help;
   std::vector<std::string> choices = {};   // strings only; empty = any
-  double min = -INFINITY, max = INFINITY;  // numbers (inclusive)
+  double min = -INFINITY, max = INFINITY;  // numbers, and each entry of a list (inclusive)
 };
 
 // The one table of keys. The defaults are the default MLP run of `keel train`.
@@ -57,9 +61,19 @@ const std::vector<KeySpec>& schema() {
        {},
        0,
        1e12},
+      {"data.normalize", Kind::Normalize, std::string("dataset"),
+       "input preprocessing after scaling images to [0, 1] (pixels / 255): \"dataset\" (Fashion-MNIST's "
+       "mean and std, 0.286 and 0.353; CSV data as read), \"none\", or [mean, std] for (x - mean) / std "
+       "(mean in [-1e+06, 1e+06], std in [1e-06, 1e+06])"},
       {"data.augment", Kind::Bool, false, "random crop (padding 2) and horizontal flip of training images"},
       {"model.arch", Kind::String, std::string("mlp"), "architecture", {"mlp", "cnn"}},
-      {"model.hidden", Kind::Ints, std::vector<std::int64_t>{512, 256}, "hidden layer widths of the MLP"},
+      {"model.hidden",
+       Kind::Ints,
+       std::vector<std::int64_t>{512, 256},
+       "hidden layer widths of the MLP (at most 64 layers)",
+       {},
+       1,
+       kMaxWidth},
       {"model.activation",
        Kind::String,
        std::string("relu"),
@@ -70,7 +84,7 @@ const std::vector<KeySpec>& schema() {
        std::string("batch"),
        "normalization after each hidden layer",
        {"none", "batch", "layer", "group"}},
-      {"model.groups", Kind::Int, std::int64_t{8}, "groups of GroupNorm", {}, 1, 1e6},
+      {"model.groups", Kind::Int, std::int64_t{8}, "groups of GroupNorm", {}, 1, kMaxWidth},
       {"model.dropout", Kind::Double, 0.2, "dropout probability after each hidden layer", {}, 0.0, 1.0},
       {"model.init",
        Kind::String,
@@ -111,8 +125,14 @@ const std::vector<KeySpec>& schema() {
       {"reg.lambda", Kind::Double, 1e-4, "penalty strength", {}, 0.0, 1e6},
       {"reg.alpha", Kind::Double, 0.5, "elastic net: alpha * L1 + (1 - alpha) * L2", {}, 0.0, 1.0},
       {"train.epochs", Kind::Int, std::int64_t{15}, "epochs", {}, 1, 1e6},
-      {"train.batch_size", Kind::Int, std::int64_t{128}, "mini-batch size", {}, 1, 1e7},
-      {"train.eval_batch_size", Kind::Int, std::int64_t{1000}, "batch size for evaluation", {}, 1, 1e7},
+      {"train.batch_size", Kind::Int, std::int64_t{128}, "mini-batch size", {}, 1, kMaxBatchSize},
+      {"train.eval_batch_size",
+       Kind::Int,
+       std::int64_t{1000},
+       "batch size for evaluation",
+       {},
+       1,
+       kMaxBatchSize},
       {"train.clip_grad_norm", Kind::Double, 5.0, "clip the gradient norm to this (0 = off)", {}, 0.0, 1e12},
       {"train.label_smoothing", Kind::Double, 0.0, "label smoothing of the cross-entropy", {}, 0.0, 1.0},
       {"train.early_stopping_patience",
@@ -164,6 +184,8 @@ const char* kind_name(Kind k) {
       return "a string";
     case Kind::Ints:
       return "a list of integers";
+    case Kind::Normalize:
+      return "\"dataset\", \"none\" or a list [mean, std]";
   }
   return "?";
 }
@@ -173,27 +195,54 @@ std::string trim(const std::string& s) {
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
+std::string unquote(std::string text) {
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+  return text;
+}
+
+// A bound as the key's kind prints it: integers without a fraction, numbers in shortest form.
+std::string bound_text(const KeySpec& spec, double v) {
+  if ((spec.kind == Kind::Int || spec.kind == Kind::Ints) && std::isfinite(v) && std::fabs(v) < 9.3e18)
+    return std::to_string(static_cast<std::int64_t>(v));
+  return detail::round_trip(v);
+}
+
+// Whole-text parses: "12abc", "1.5" as an integer, hex and "nan" are not numbers here.
+bool parse_int(const std::string& text, std::int64_t& out) {
+  const char* end = text.data() + text.size();
+  auto r = std::from_chars(text.data(), end, out);
+  return r.ec == std::errc() && r.ptr == end && !text.empty();
+}
+bool parse_double(const std::string& text, double& out) {
+  const char* end = text.data() + text.size();
+  auto r = std::from_chars(text.data(), end, out, std::chars_format::general);
+  return r.ec == std::errc() && r.ptr == end && !text.empty() && std::isfinite(out);
+}
+
+// The items of "[a, b]" or "a,b" (brackets optional, empty items dropped).
+std::vector<std::string> list_items(const std::string& text) {
+  std::string body = text;
+  if (!body.empty() && body.front() == '[') body = body.substr(1);
+  if (!body.empty() && body.back() == ']') body.pop_back();
+  std::vector<std::string> out;
+  std::stringstream ss(body);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item = trim(item);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
 // Parses `text` as the key's kind and checks its range and choices.
 ConfigValue parse_value(const KeySpec& spec, const std::string& raw, const std::string& where) {
   std::string text = trim(raw);
   auto bad = [&](const std::string& why) {
-    detail::fail(where, ": invalid value '", raw, "' for ", spec.key, ": ", why);
-  };
-  auto number = [&](double& out) {
-    std::size_t used = 0;
-    try {
-      out = std::stod(text, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != text.size()) bad(std::string("expected ") + kind_name(spec.kind));
+    keel::detail::fail(where, ": invalid value '", raw, "' for ", spec.key, ": ", why);
   };
   auto check_range = [&](double v) {
-    if (!(v >= spec.min && v <= spec.max)) {
-      std::ostringstream os;
-      os << "must be in [" << spec.min << ", " << spec.max << "]";
-      bad(os.str());
-    }
+    if (!(v >= spec.min && v <= spec.max))
+      bad("must be in [" + bound_text(spec, spec.min) + ", " + bound_text(spec, spec.max) + "]");
   };
   switch (spec.kind) {
     case Kind::Bool:
@@ -202,21 +251,19 @@ ConfigValue parse_value(const KeySpec& spec, const std::string& raw, const std::
       bad("expected true or false");
       break;
     case Kind::Int: {
-      double v;
-      number(v);
-      if (v != std::floor(v)) bad("expected an integer");
-      check_range(v);
-      return static_cast<std::int64_t>(v);
+      std::int64_t v = 0;
+      if (!parse_int(text, v)) bad("expected an integer");
+      check_range(static_cast<double>(v));
+      return v;
     }
     case Kind::Double: {
-      double v;
-      number(v);
+      double v = 0;
+      if (!parse_double(text, v)) bad("expected a finite number");
       check_range(v);
       return v;
     }
     case Kind::String: {
-      if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
-        text = text.substr(1, text.size() - 2);
+      text = unquote(text);
       if (!spec.choices.empty() &&
           std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end()) {
         std::string list;
@@ -227,25 +274,29 @@ ConfigValue parse_value(const KeySpec& spec, const std::string& raw, const std::
     }
     case Kind::Ints: {
       std::vector<std::int64_t> out;
-      std::string body = text;
-      if (!body.empty() && body.front() == '[') body = body.substr(1);
-      if (!body.empty() && body.back() == ']') body.pop_back();
-      std::stringstream ss(body);
-      std::string item;
-      while (std::getline(ss, item, ',')) {
-        item = trim(item);
-        if (item.empty()) continue;
-        std::size_t used = 0;
-        long long v = 0;
-        try {
-          v = std::stoll(item, &used);
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        if (used == 0 || used != item.size() || v <= 0)
-          bad("expected a list of positive integers like 512,256");
+      for (const auto& item : list_items(text)) {
+        std::int64_t v = 0;
+        if (!parse_int(item, v) || v <= 0) bad("expected a list of positive integers like 512,256");
+        check_range(static_cast<double>(v));
         out.push_back(v);
       }
+      if (static_cast<std::int64_t>(out.size()) > kMaxLayers)
+        bad("at most " + std::to_string(kMaxLayers) + " entries");
+      return out;
+    }
+    case Kind::Normalize: {
+      std::string name = unquote(text);
+      if (name == "dataset" || name == "none") return name;
+      std::vector<double> out;
+      for (const auto& item : list_items(text)) {
+        double v = 0;
+        if (!parse_double(item, v)) bad(std::string("expected ") + kind_name(spec.kind));
+        out.push_back(v);
+      }
+      if (out.size() != 2) bad(std::string("expected ") + kind_name(spec.kind));
+      // Bounds that keep (x - mean) / std finite and meaningful for inputs in [0, 1].
+      if (!(std::fabs(out[0]) <= 1e6)) bad("the mean (first entry) must be in [-1e+06, 1e+06]");
+      if (!(out[1] >= 1e-6 && out[1] <= 1e6)) bad("the std (second entry) must be in [1e-06, 1e+06]");
       return out;
     }
   }
@@ -265,10 +316,14 @@ std::string value_text(const ConfigValue& v) {
           os << '[';
           for (std::size_t i = 0; i < x.size(); ++i) os << (i ? ", " : "") << x[i];
           os << ']';
+        } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+          os << '[';
+          for (std::size_t i = 0; i < x.size(); ++i) os << (i ? ", " : "") << detail::round_trip(x[i]);
+          os << ']';
         } else if constexpr (std::is_same_v<T, double>) {
-          os.precision(17);
-          os << x;
-          if (os.str().find_first_of(".eEn") == std::string::npos) os << ".0";
+          // Shortest text that reads back the same; TOML needs a '.' or an exponent for a float.
+          std::string s = detail::round_trip(x);
+          os << s << (s.find_first_of(".eEn") == std::string::npos ? ".0" : "");
         } else {
           os << x;
         }
@@ -277,26 +332,81 @@ std::string value_text(const ConfigValue& v) {
   return os.str();
 }
 
-// Text of a TOML leaf as parse_value reads it.
+// Text of a TOML leaf as parse_value reads it (after check_toml_type accepted its type).
 std::string toml_leaf_text(const toml::node& n) {
   if (auto s = n.as_string()) return s->get();
   if (auto b = n.as_boolean()) return b->get() ? "true" : "false";
   if (auto i = n.as_integer()) return std::to_string(i->get());
-  if (auto f = n.as_floating_point()) {
-    std::ostringstream os;
-    os.precision(17);
-    os << f->get();
-    return os.str();
-  }
+  if (auto f = n.as_floating_point()) return detail::round_trip(f->get());
   if (auto a = n.as_array()) {
     std::string out;
-    for (const auto& e : *a) {
-      auto i = e.as_integer();
-      out += (out.empty() ? "" : ",") + (i ? std::to_string(i->get()) : std::string("?"));
-    }
+    for (const auto& e : *a) out += (out.empty() ? "" : ",") + toml_leaf_text(e);
     return "[" + out + "]";
   }
   return "?";
+}
+
+const char* toml_type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "a list";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date or time";
+  }
+}
+
+bool is_number(const toml::node& n) { return n.is_integer() || n.is_floating_point(); }
+
+// A TOML value must have the key's type: epochs = "1" is a string and hidden = 512 is not a
+// list, whatever their text would parse as. (--set values have no type and are parsed as text.)
+void check_toml_type(const KeySpec& spec, const toml::node& n, const std::string& where) {
+  bool ok = false;
+  switch (spec.kind) {
+    case Kind::Bool:
+      ok = n.is_boolean();
+      break;
+    case Kind::Int:
+      ok = n.is_integer();
+      break;
+    case Kind::Double:
+      ok = is_number(n);
+      break;
+    case Kind::String:
+      ok = n.is_string();
+      break;
+    case Kind::Ints:
+      ok = n.is_array() && std::all_of(n.as_array()->begin(), n.as_array()->end(),
+                                       [](const toml::node& e) { return e.is_integer(); });
+      break;
+    case Kind::Normalize:
+      // A string names a preprocessing; "0.5, 0.5" in quotes is not the list [0.5, 0.5].
+      ok = (n.is_string() && (n.as_string()->get() == "dataset" || n.as_string()->get() == "none")) ||
+           (n.is_array() && std::all_of(n.as_array()->begin(), n.as_array()->end(), is_number));
+      break;
+  }
+  if (ok) return;
+  std::string got = toml_type_name(n);
+  if (n.is_array()) {
+    for (const auto& e : *n.as_array())
+      if (!(spec.kind == Kind::Ints ? e.is_integer() : is_number(e))) {
+        got = std::string("a list holding ") + toml_type_name(e);
+        break;
+      }
+  }
+  const std::string key = spec.key;
+  keel::detail::fail(where, ": ", key, " must be ", kind_name(spec.kind), ", got ", got, " (",
+                     key.substr(key.find('.') + 1), " = ", n.is_string() ? "\"" : "", toml_leaf_text(n),
+                     n.is_string() ? "\"" : "", ")");
 }
 
 std::string where_of(const std::string& source, const toml::node& n) {
@@ -314,6 +424,11 @@ void flatten(const toml::table& t, const std::string& prefix,
       out.emplace_back(key, &v);
     }
   }
+}
+
+// Checks a TOML leaf's type against its key's (unknown keys are left to set_value's message).
+void check_toml_leaf(const std::string& key, const toml::node& n, const std::string& where) {
+  if (const KeySpec* spec = find_spec(key)) check_toml_type(*spec, n, where);
 }
 
 }  // namespace
@@ -356,7 +471,7 @@ Config Config::from_toml_string(const std::string& text, const std::string& sour
   try {
     root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    detail::fail(source, ":", e.source().begin.line, ": malformed TOML: ", e.description());
+    keel::detail::fail(source, ":", e.source().begin.line, ": malformed TOML: ", e.description());
   }
   Config c;
   std::vector<std::pair<std::string, const toml::node*>> leaves;
@@ -378,6 +493,7 @@ Config Config::from_toml_string(const std::string& text, const std::string& sour
           }
           // Validate now so a bad variant fails before any training starts.
           Config probe;
+          check_toml_leaf(vk, *node, where_of(source, *node));
           probe.set_value(vk, toml_leaf_text(*node), where_of(source, *node));
           var.overrides.emplace_back(vk, toml_leaf_text(*node));
         }
@@ -392,15 +508,25 @@ Config Config::from_toml_string(const std::string& text, const std::string& sour
       leaves.emplace_back(key, &v);
     }
   }
-  for (const auto& [key, node] : leaves) c.set_value(key, toml_leaf_text(*node), where_of(source, *node));
+  for (const auto& [key, node] : leaves) {
+    check_toml_leaf(key, *node, where_of(source, *node));
+    c.set_value(key, toml_leaf_text(*node), where_of(source, *node));
+  }
   return c;
 }
 
 Config Config::from_toml_file(const std::string& path) {
-  std::ifstream in(path);
-  KEEL_CHECK(in.good(), "config: cannot open '", path, "'");
+  // A directory opens as a stream that reads nothing, which would run the defaults silently.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  KEEL_CHECK(std::filesystem::exists(status), "config: '", path, "' does not exist");
+  KEEL_CHECK(std::filesystem::is_regular_file(status), "config: '", path, "' is not a regular file (",
+             std::filesystem::is_directory(status) ? "a directory" : "a special file", "); pass a TOML file");
+  std::ifstream in(path, std::ios::binary);
+  KEEL_CHECK(in.good(), "config: cannot open '", path, "' for reading");
   std::stringstream ss;
   ss << in.rdbuf();
+  KEEL_CHECK(!in.bad(), "config: cannot read '", path, "'");
   return from_toml_string(ss.str(), path);
 }
 
@@ -423,6 +549,11 @@ const std::string& Config::get_string(const std::string& key) const {
 }
 const std::vector<std::int64_t>& Config::get_ints(const std::string& key) const {
   return typed<std::vector<std::int64_t>>(values_, key);
+}
+const ConfigValue& Config::get(const std::string& key) const {
+  auto it = values_.find(key);
+  KEEL_CHECK(it != values_.end(), "config: unknown key '", key, "'");
+  return it->second;
 }
 
 std::string Config::to_toml() const {
@@ -449,6 +580,10 @@ std::string Config::describe() {
       for (std::size_t i = 0; i < spec.choices.size(); ++i) os << (i ? ", " : "") << spec.choices[i];
       os << ")";
     }
+    // The bounds are part of the documentation: sizes above them are refused, naming the key.
+    if (std::isfinite(spec.min) || std::isfinite(spec.max))
+      os << (spec.kind == Kind::Ints ? "; each in [" : "; in [") << bound_text(spec, spec.min) << ", "
+         << bound_text(spec, spec.max) << "]";
     os << "\n";
   }
   return os.str();

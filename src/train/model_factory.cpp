@@ -9,6 +9,7 @@
 #include "keel/nn/linear.h"
 #include "keel/nn/normalization.h"
 #include "keel/nn/pooling.h"
+#include "keel/train/memory_estimate.h"
 
 namespace keel::train {
 
@@ -50,6 +51,9 @@ std::string gain_name(const std::string& act) {
 }  // namespace
 
 std::shared_ptr<nn::Sequential> build_model(const Config& c, std::int64_t in_features, std::int64_t classes) {
+  // Refuse what the machine cannot hold before allocating any of it (load_run_data also counts
+  // the batches).
+  check_memory(c, in_features, classes, 0);
   auto seq = std::make_shared<nn::Sequential>();
   const double p = c.get_double("model.dropout");
   const std::string& act = c.get_string("model.activation");

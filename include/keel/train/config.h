@@ -10,14 +10,24 @@
 
 namespace keel::train {
 
-using ConfigValue = std::variant<bool, std::int64_t, double, std::string, std::vector<std::int64_t>>;
+// std::vector<double> holds data.normalize's explicit [mean, std]; its named forms are strings.
+using ConfigValue =
+    std::variant<bool, std::int64_t, double, std::string, std::vector<std::int64_t>, std::vector<double>>;
+
+// Documented bounds on sizes, so that no config value asks for a tensor whose element count
+// overflows or that no machine holds (see --help-config).
+inline constexpr std::int64_t kMaxWidth = 1'000'000;      // each entry of model.hidden
+inline constexpr std::int64_t kMaxLayers = 64;            // entries of model.hidden
+inline constexpr std::int64_t kMaxBatchSize = 1'000'000;  // train.batch_size, train.eval_batch_size
 
 class Config {
  public:
   Config();  // every key at its default
 
-  // Reads a TOML file over the defaults. Unknown keys, wrong types and invalid values throw
-  // keel::Error naming the file, the line and (for unknown keys) the nearest valid key.
+  // Reads a TOML file over the defaults. A path that is not a readable regular file, unknown
+  // keys, values of another TOML type than the key's (epochs = "1", hidden = 512) and invalid
+  // values throw keel::Error naming the file, the line, the key and what was expected (for
+  // unknown keys, the nearest valid key).
   static Config from_toml_file(const std::string& path);
   static Config from_toml_string(const std::string& text, const std::string& source_name = "<string>");
   // Applies "key=value" (value parsed by the key's type); errors name the key and the value.
@@ -29,6 +39,8 @@ class Config {
   double get_double(const std::string& key) const;
   const std::string& get_string(const std::string& key) const;
   const std::vector<std::int64_t>& get_ints(const std::string& key) const;
+  // Any key's value, for keys that take more than one form (data.normalize).
+  const ConfigValue& get(const std::string& key) const;
 
   // The resolved configuration as TOML (written to runs/<name>/config.toml).
   std::string to_toml() const;

@@ -3,8 +3,11 @@
 // train.seed), an optional training subset, the test set, and the loaders over them. Shared
 // by `keel train`, `eval` and `inspect`, so all three see the same preprocessing.
 //
-// Fashion-MNIST images are (N, 1, 28, 28) float32, scaled to [0, 1] and then standardized with
-// the training set's mean and std (0.2860, 0.3530), as torchvision's Normalize would do them.
+// Fashion-MNIST images are (N, 1, 28, 28) float32, scaled to [0, 1] (pixels / 255); CSV values
+// are used as read. Then data.normalize applies: "dataset" (the default) standardizes
+// Fashion-MNIST with its training set's mean and std (0.2860, 0.3530), as torchvision's Normalize
+// would, and leaves CSV data as read; "none" leaves every value; [mean, std] computes
+// (x - mean) / std, e.g. [0.5, 0.5] as in many PyTorch recipes.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,6 +21,13 @@ namespace keel::train {
 
 inline constexpr double kFashionMnistMean = 0.2860;
 inline constexpr double kFashionMnistStd = 0.3530;
+
+// data.normalize resolved for the configured data set: inputs become (x - mean) / std.
+struct InputNormalization {
+  double mean = 0.0, std = 1.0;
+  bool identity() const { return mean == 0.0 && std == 1.0; }
+};
+InputNormalization input_normalization(const Config& config);
 
 struct RunData {
   std::shared_ptr<const data::Dataset> train;  // after data.train_subset

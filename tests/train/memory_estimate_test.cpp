@@ -1,0 +1,61 @@
+// The memory estimate counts exactly the parameters build_model makes, and grows with the
+// optimizer's state and the batch, so a run that cannot fit is refused before it allocates.
+#include <gtest/gtest.h>
+#include <keel/train/memory_estimate.h>
+#include <keel/train/model_factory.h>
+
+#include "support/errors.h"
+
+using keel::testing::error_of;
+using keel::train::Config;
+using keel::train::estimate_memory;
+
+namespace {
+
+std::int64_t parameter_count(const Config& c, std::int64_t in, std::int64_t classes) {
+  std::int64_t n = 0;
+  for (const auto& [name, p] : keel::train::build_model(c, in, classes)->named_parameters()) n += p.numel();
+  return n;
+}
+
+TEST(MemoryEstimate, CountsTheParametersBuildModelMakes) {
+  for (const char* norm : {"none", "batch", "layer", "group"}) {
+    Config c;
+    c.set(std::string("model.norm=") + norm);
+    c.set("model.hidden=32,16");
+    EXPECT_EQ(estimate_memory(c, 20, 7, 0).parameters, parameter_count(c, 20, 7)) << norm;
+  }
+  Config cnn;
+  cnn.set("model.arch=cnn");
+  EXPECT_EQ(estimate_memory(cnn, 784, 10, 0).parameters, parameter_count(cnn, 784, 10));
+}
+
+TEST(MemoryEstimate, GrowsWithTheOptimizerStateAndTheBatch) {
+  Config c;
+  c.set("optim.name=adam");
+  const auto adam = estimate_memory(c, 784, 10, 0);
+  c.set("optim.name=sgd");
+  c.set("optim.momentum=0");
+  const auto sgd = estimate_memory(c, 784, 10, 0);
+  EXPECT_EQ(adam.model_bytes, sgd.model_bytes * 2);  // weights, gradients, 2 moments vs none
+  EXPECT_EQ(sgd.batch_bytes, 0);
+  const auto batch = estimate_memory(c, 784, 10, 128);
+  EXPECT_GT(batch.batch_bytes, 128.0 * (784 + 512 + 256) * 4);
+  // Sizes whose products overflow int64 still compare as the huge numbers they are.
+  c.set("model.hidden=1000000,1000000,1000000");
+  // (2e12 parameters x 4 bytes x 2 (weights, gradients), and 10^6 samples x 1.5e7 values x 4 bytes.)
+  EXPECT_GT(estimate_memory(c, 784, 10, 1000000).total(), 7.6e13);
+}
+
+TEST(MemoryEstimate, AModelBeyondTheMachineIsRefusedNamingTheSizes) {
+  Config c;
+  c.set("model.hidden=1000000,1000000");
+  const std::string m = error_of([&] { keel::train::check_memory(c, 784, 10, 128); });
+  EXPECT_NE(m.find("model.hidden = [1000000, 1000000]"), std::string::npos) << m;
+  EXPECT_NE(m.find("available"), std::string::npos) << m;
+  EXPECT_NE(error_of([&] { keel::train::build_model(c, 784, 10); }).find("not enough memory"),
+            std::string::npos);
+  EXPECT_GT(keel::train::available_memory_bytes(), 0);
+}
+
+}  // namespace
