@@ -8,12 +8,12 @@
 #include <numbers>
 #include <vector>
 
+#include "keel/autograd/node.h"
 #include "keel/tensor/dispatch.h"
 #include "keel/tensor/factories.h"
 #include "kernels/cpu/copy.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/random_fill.h"
-#include "tensor/random_fill.h"
 
 namespace keel {
 
@@ -106,6 +106,21 @@ void fill_normal(const Tensor& out, double mean, double std, Generator* gen) {
       }
     });
   });
+}
+
+// Shared tail of the in-place fills: autograd checks, the write, version and history.
+template <class F>
+Tensor& fill_inplace(Tensor& t, const char* op, const char* backward_name, const F& fill) {
+  KEEL_CHECK(t.is_floating_point(), op, ": expected a floating-point tensor, got ", dtype_name(t.dtype()));
+  autograd::check_inplace(t, op);
+  fill_dense(t, fill);
+  t.storage()->bump_version();
+  if (autograd::GradMode::is_enabled() && t.requires_grad()) {
+    // The new values do not depend on the old ones: the gradient to the old value is zero.
+    autograd::record_inplace(backward_name, t, {},
+                             [](const Tensor&) -> autograd::Tensors { return {Tensor()}; });
+  }
+  return t;
 }
 
 }  // namespace
@@ -225,16 +240,17 @@ Tensor bernoulli_scaled(const Dims& shape, double p, double value, DType dtype, 
 Tensor rand_like(const Tensor& t, Generator* gen) { return rand(t.sizes(), t.dtype(), gen); }
 Tensor randn_like(const Tensor& t, Generator* gen) { return randn(t.sizes(), t.dtype(), gen); }
 
-namespace detail {
-
-void uniform_fill(const Tensor& t, double from, double to, Generator* gen) {
-  fill_dense(t, [&](const Tensor& dense) { fill_uniform(dense, from, to, gen); });
+Tensor& uniform_(Tensor& t, double from, double to, Generator* gen) {
+  KEEL_CHECK(from <= to, "uniform_: expects to return a [from, to) range, but found from=", from,
+             " > to=", to);
+  return fill_inplace(t, "uniform_", "UniformBackward0",
+                      [&](const Tensor& dense) { fill_uniform(dense, from, to, gen); });
 }
 
-void normal_fill(const Tensor& t, double mean, double std, Generator* gen) {
-  fill_dense(t, [&](const Tensor& dense) { fill_normal(dense, mean, std, gen); });
+Tensor& normal_(Tensor& t, double mean, double std, Generator* gen) {
+  KEEL_CHECK(std >= 0, "normal_: expects std >= 0.0, but found std ", std);
+  return fill_inplace(t, "normal_", "NormalBackward0",
+                      [&](const Tensor& dense) { fill_normal(dense, mean, std, gen); });
 }
-
-}  // namespace detail
 
 }  // namespace keel
