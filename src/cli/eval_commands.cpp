@@ -56,6 +56,7 @@ int run_eval(const EvalArgs& args) {
   KEEL_CHECK(data.test != nullptr, "eval: the configuration names no test set (data.csv_test)");
   auto model = train::build_model(c, data.in_features, data.classes);
   io::load_checkpoint(checkpoint, *model);
+  io::check_finite(model->state_dict(), checkpoint);
   auto loader = train::make_eval_loader(c, data.test);
   train::EvalResult r = train::evaluate(*model, *loader, data.classes);
   std::printf("checkpoint: %s\ntest accuracy: %.2f%% (%lld images, loss %.4f)\n\n", checkpoint.c_str(),
