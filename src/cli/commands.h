@@ -11,6 +11,7 @@ struct TrainArgs {
   std::vector<std::string> sets;
   std::string resume;   // run directory to continue
   std::string run_dir;  // overrides <run.dir>/<run.name>
+  bool overwrite = false;  // replace a run already in the run directory
   bool help_config = false;
 };
 int run_train(TrainArgs args);
@@ -18,6 +19,7 @@ int run_train(TrainArgs args);
 struct CompareArgs {
   std::string config;
   std::vector<std::string> sets;
+  bool overwrite = false;  // replace the variants' earlier runs
 };
 int run_compare(CompareArgs args);
 
