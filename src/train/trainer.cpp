@@ -321,13 +321,12 @@ class RunSession {
     stop_ = true;
   }
 
-  // Ctrl-C part way through an epoch: the training state (written first: it is what resume
-  // reads) and the weights so far.
+  // Ctrl-C part way through an epoch: the training state holds the weights so far (the
+  // checkpoints stay those of the last completed epoch, like every other output).
   void save_mid_epoch(int epoch, std::int64_t step) {
     sums_.seconds = seconds_before_ + seconds_since(epoch_start_);
     progress_.interrupt();
     files_.save_state(*model_, *optimizer_, position(epoch, step, sums_));
-    files_.save_checkpoint(kLastFile, *model_, {});
     result_.status = TrainResult::Status::Interrupted;
     result_.exit_code = 130;
     result_.message = "interrupted at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(step) +

@@ -163,6 +163,8 @@ TEST(RunDirTest, HostileCountsInTheTrainingStateAreRefused) {
   c.set("optim.schedule=cosine");
   ASSERT_EQ(Trainer(c, q.options(tmp.file("run"), /*stop_after=*/13)).run().exit_code, 130);
   const fs::path dir = tmp.file("run");
+  // Interrupted part way through epoch 2: the checkpoints are still those of epoch 1.
+  EXPECT_EQ(io::read_safetensors_header((dir / kLastFile).string()).metadata.at("epoch"), "1");
   const std::string original = read(dir / kStateFile);
   for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
            {"keel.trainer.scheduler_steps", "4611686018427387904"},
