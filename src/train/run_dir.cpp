@@ -102,10 +102,10 @@ RunDirLock::~RunDirLock() {
 }
 
 bool holds_run_outputs(const fs::path& dir) {
+  // Staged files do not count: without a training state no epoch was committed, and they are
+  // what a kill during the first epoch's commit leaves.
   for (const std::string& f : entries(dir)) {
-    std::string target;
-    int epoch = 0;
-    if (f == kStateFile || parse_staged(f, target, epoch)) return true;
+    if (f == kStateFile) return true;
     for (const char* out : kStagedFiles)
       if (f == out) return true;
   }

@@ -40,7 +40,8 @@ class RunDirLock {
 };
 
 // Whether `dir` holds outputs of a run worth keeping (a training state, metrics, checkpoints or
-// a summary, staged or final). A config.toml alone is not: it is written before the first epoch.
+// a summary). A config.toml alone is not (it is written before the first epoch), nor are files
+// staged by a first epoch whose commit never happened.
 bool holds_run_outputs(const fs::path& dir);
 // Removes those outputs and anything staged (for --overwrite); config.toml is replaced later.
 void remove_run_outputs(const fs::path& dir);

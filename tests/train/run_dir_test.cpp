@@ -121,6 +121,26 @@ fs::path finished_run(const TempDir& tmp, Quiet& q, const std::string& name = "r
   return tmp.file(name);
 }
 
+// A small CSV problem (120 rows, 4 features, 3 classes): the fault-injection test runs dozens of
+// short runs, and reading Fashion-MNIST for each would dominate.
+Config csv_run(const TempDir& tmp) {
+  const std::string path = tmp.file("data.csv");
+  std::ofstream f(path);
+  f << "x0,x1,x2,x3,label\n";
+  for (int i = 0; i < 120; ++i) {
+    const int label = i % 3;
+    f << label + 0.1 * (i % 7) << "," << -label + 0.05 * (i % 5) << "," << (i % 11) * 0.1 << ","
+      << label * 0.5 << "," << label << "\n";
+  }
+  f.close();
+  Config c;
+  for (const std::string& s : std::vector<std::string>{
+           "data.dataset=csv", "data.csv_train=" + path, "data.csv_test=" + path, "data.val_fraction=0.2",
+           "model.hidden=8", "train.batch_size=16", "train.threads=1", "train.seed=5", "train.epochs=2"})
+    c.set(s);
+  return c;
+}
+
 TEST(RunDirTest, AFreshRunOverAFinishedOneIsRefused) {
   SKIP_WITHOUT_DATA();
   TempDir tmp;
@@ -289,6 +309,22 @@ TEST(RunDirTest, StaleTemporariesAndStagedFilesAreRemovedOnStart) {
   EXPECT_FALSE(fs::exists(dir / "last.safetensors.commit-7"));
 }
 
+// A kill during the first epoch's commit leaves config.toml and staged files but no committed
+// epoch: running the same command again just starts.
+TEST(RunDirTest, ARunKilledBeforeItsFirstCommitStartsAgainWithoutOverwrite) {
+  TempDir tmp;
+  Quiet q;
+  const Config c = csv_run(tmp);
+  const fs::path dir = tmp.file("run");
+  fs::create_directories(dir);
+  write(dir / kConfigFile, c.to_toml());
+  write(dir / "last.safetensors.commit-1", "staged");
+  write(dir / "curves.svg.tmp.4242", "half");
+  ASSERT_EQ(Trainer(c, q.options(dir.string())).run().exit_code, 0);
+  EXPECT_FALSE(fs::exists(dir / "last.safetensors.commit-1"));
+  EXPECT_FALSE(fs::exists(dir / "curves.svg.tmp.4242"));
+}
+
 TEST(RunDirTest, MetricsThatDisagreeWithTheStateAreRefused) {
   SKIP_WITHOUT_DATA();
   TempDir tmp;
@@ -327,26 +363,6 @@ int consistent_epochs(const fs::path& dir) {
 }
 
 struct InjectedFailure {};
-
-// A small CSV problem (120 rows, 4 features, 3 classes): the fault-injection test runs dozens of
-// short runs, and reading Fashion-MNIST for each would dominate.
-Config csv_run(const TempDir& tmp) {
-  const std::string path = tmp.file("data.csv");
-  std::ofstream f(path);
-  f << "x0,x1,x2,x3,label\n";
-  for (int i = 0; i < 120; ++i) {
-    const int label = i % 3;
-    f << label + 0.1 * (i % 7) << "," << -label + 0.05 * (i % 5) << "," << (i % 11) * 0.1 << ","
-      << label * 0.5 << "," << label << "\n";
-  }
-  f.close();
-  Config c;
-  for (const std::string& s : std::vector<std::string>{
-           "data.dataset=csv", "data.csv_train=" + path, "data.csv_test=" + path, "data.val_fraction=0.2",
-           "model.hidden=8", "train.batch_size=16", "train.threads=1", "train.seed=5", "train.epochs=2"})
-    c.set(s);
-  return c;
-}
 
 // Fault injection: the run is cut after each single write of its two epochs in turn, and the
 // directory then holds whole epochs only, which a resume completes to the same weights as an
