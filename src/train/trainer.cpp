@@ -93,7 +93,7 @@ class RunSession {
       restore();
     else
       start_fresh();
-    files_.write_text(kConfigFile, c_.to_toml());  // the first write of the run
+    files_.write_text(kConfigFile, c_.to_toml());  // the first write but a resume's recovery
     announce();
     g_stop_requested.store(false);
     SigintScope sigint(options_.handle_sigint);
@@ -188,6 +188,7 @@ class RunSession {
     for (const auto& g : optimizer_->param_groups()) scheduled.push_back(g.options);
     io::load_training_state(state, *model_, *optimizer_);
     io::check_finite(model_->state_dict(), state);
+    check_optimizer_state_finite(state);
     if (extended) {
       for (std::size_t i = 0; i < scheduled.size(); ++i) optimizer_->param_groups()[i].options = scheduled[i];
       out_ << (epochs_ > pos_.epochs ? "extending" : "shortening") << " the run from " << pos_.epochs
@@ -214,6 +215,15 @@ class RunSession {
     detail::recover(dir_, pos_.epoch, options_.after_write);
     out_ << "resuming " << dir_.string() << " at epoch " << pos_.epoch + 1 << ", step " << pos_.step << "/"
          << steps_ << "\n";
+  }
+
+  // Non-finite momentum or Adam moments would turn the first step's weights into NaN.
+  void check_optimizer_state_finite(const std::string& state) const {
+    io::NamedTensors buffers;
+    for (const auto& [index, s] : optimizer_->state_dict().state)
+      for (const auto& [name, t] : s.buffers)
+        buffers.emplace_back("optim.state." + std::to_string(index) + "." + name, t);
+    io::check_finite(buffers, state);
   }
 
   void announce() {

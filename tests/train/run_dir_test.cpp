@@ -227,6 +227,7 @@ TEST(RunDirTest, NonFiniteWeightsAreRefusedNamingTheTensor) {
   TempDir tmp;
   Quiet q;
   const fs::path dir = finished_run(tmp, q);
+  write(dir / "state.clean", read(dir / kStateFile));
   rewrite_state(dir, {}, [](io::NamedTensors& tensors) {
     for (auto& [name, t] : tensors)
       if (name == "model.1.weight") {
@@ -238,6 +239,19 @@ TEST(RunDirTest, NonFiniteWeightsAreRefusedNamingTheTensor) {
       error_of([&] { Trainer::resume(dir.string(), {"train.epochs=2"}, q.options("")).run(); });
   EXPECT_NE(e.find("'1.weight'"), std::string::npos) << e;
   EXPECT_NE(e.find("non-finite"), std::string::npos) << e;
+  // The optimizer's buffers too (SGD with momentum keeps one per parameter).
+  const std::string clean = read(dir / "state.clean");
+  write(dir / kStateFile, clean);
+  rewrite_state(dir, {}, [](io::NamedTensors& tensors) {
+    for (auto& [name, t] : tensors)
+      if (name == "optim.state.0.momentum_buffer") {
+        t = t.clone();
+        t.data_ptr<float>()[0] = INFINITY;
+      }
+  });
+  const std::string m =
+      error_of([&] { Trainer::resume(dir.string(), {"train.epochs=2"}, q.options("")).run(); });
+  EXPECT_NE(m.find("'optim.state.0.momentum_buffer'"), std::string::npos) << m;
 }
 
 TEST(RunDirTest, OverridesThatConflictWithTheSavedStateAreRefused) {
