@@ -11,7 +11,8 @@ struct TrainArgs {
   std::vector<std::string> sets;
   std::string resume;   // run directory to continue
   std::string run_dir;  // overrides <run.dir>/<run.name>
-  bool overwrite = false;  // replace a run already in the run directory
+  // Replace a run already in the run directory.
+  bool overwrite = false;
   bool help_config = false;
 };
 int run_train(TrainArgs args);
