@@ -11,6 +11,8 @@ struct TrainArgs {
   std::vector<std::string> sets;
   std::string resume;   // run directory to continue
   std::string run_dir;  // overrides <run.dir>/<run.name>
+  // Replace a run already in the run directory.
+  bool overwrite = false;
   bool help_config = false;
 };
 int run_train(TrainArgs args);
@@ -18,6 +20,7 @@ int run_train(TrainArgs args);
 struct CompareArgs {
   std::string config;
   std::vector<std::string> sets;
+  bool overwrite = false;  // replace the variants' earlier runs
 };
 int run_compare(CompareArgs args);
 

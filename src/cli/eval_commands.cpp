@@ -58,6 +58,7 @@ int run_eval(const EvalArgs& args) {
   auto model = train::build_model(c, data.in_features, data.classes);
   // keel's checkpoints and PyTorch's state_dicts of the equivalent Sequential alike.
   train::load_weights(checkpoint, *model);
+  io::check_finite(model->state_dict(), checkpoint);
   auto loader = train::make_eval_loader(c, data.test);
   train::EvalResult r = train::evaluate(*model, *loader, data.classes);
   std::printf("checkpoint: %s\ntest accuracy: %.2f%% (%lld images, loss %.4f)\n\n", checkpoint.c_str(),

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
       ->option_text("RUN_DIR");
   train_cmd->add_option("--run-dir", train.run_dir, "write the run here instead of <run.dir>/<run.name>")
       ->option_text("DIR");
+  train_cmd->add_flag("--overwrite", train.overwrite, "replace the run already in the run directory");
   train_cmd->add_flag("--help-config", train.help_config, "list every config key with its default and exit");
 
   CompareArgs compare;
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
       "a summary table and each variant's verdict");
   compare_cmd->add_option("config", compare.config, "configuration with [[variant]] tables")->required();
   compare_cmd->add_option("--set", compare.sets, kSetHelp + std::string(" (applied to every variant)"));
+  compare_cmd->add_flag("--overwrite", compare.overwrite, "replace the variants' earlier runs");
 
   EvalArgs eval;
   auto* eval_cmd = app.add_subcommand(

@@ -69,7 +69,10 @@ int run_train(TrainArgs args) {
   split_config_from_sets(args.config, args.sets);
   train::TrainerOptions options;
   options.run_dir = args.run_dir;
+  options.overwrite = args.overwrite;
   if (!args.resume.empty()) {
+    KEEL_CHECK(!args.overwrite, "--resume continues the run in ", args.resume,
+               "; --overwrite starts a new one there: choose one");
     KEEL_CHECK(args.config.empty(), "--resume continues with the configuration saved in ", args.resume,
                "/config.toml; drop the CONFIG argument (use --set to change a key such as train.epochs)");
     KEEL_CHECK(args.run_dir.empty() || fs::path(args.run_dir) == fs::path(args.resume),
@@ -127,6 +130,7 @@ int run_compare(CompareArgs args) {
               << (description.empty() ? "" : " (" + description + ")") << "\n";
     train::TrainerOptions options;
     options.run_dir = (root / v.name).string();
+    options.overwrite = args.overwrite;
     train::Trainer trainer(configs[i], options);
     auto r = trainer.run();
     if (r.status == train::TrainResult::Status::Interrupted) {

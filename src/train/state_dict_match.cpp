@@ -174,6 +174,7 @@ nn::StateDict match_state_dict(const nn::StateDict& expected, nn::StateDict foun
 
 io::Metadata load_weights(const std::string& path, nn::Module& model) {
   io::SafetensorsContents file = io::load_safetensors(path);
+  io::verify_checksum(path, file);
   auto content = file.metadata.find(io::kContentKey);
   if (content != file.metadata.end() && content->second == "training_state")
     return io::load_checkpoint(path, model);

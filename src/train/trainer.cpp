@@ -2,10 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -13,30 +13,31 @@
 
 #include "keel/autograd/grad_mode.h"
 #include "keel/core/threads.h"
+#include "keel/io/check_finite.h"
 #include "keel/io/checkpoint.h"
 #include "keel/nn/loss.h"
 #include "keel/nn/penalty.h"
 #include "keel/nn/utils/clip_grad.h"
-#include "keel/optim/adagrad.h"
-#include "keel/optim/adam.h"
-#include "keel/optim/adamw.h"
-#include "keel/optim/lr_scheduler.h"
-#include "keel/optim/rmsprop.h"
-#include "keel/optim/sgd.h"
 #include "keel/tensor/random.h"
-#include "keel/train/atomic_write.h"
 #include "keel/train/curves.h"
 #include "keel/train/early_stopping.h"
 #include "keel/train/evaluate.h"
 #include "keel/train/model_factory.h"
 #include "keel/train/run_data.h"
+#include "train/optimizer_setup.h"
 #include "train/progress.h"
+#include "train/run_dir.h"
+#include "train/run_state.h"
+#include "train/summary.h"
 
 namespace keel::train {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+using detail::EpochSums;
+using detail::RunPosition;
 
 // Set by SIGINT (or request_stop) and polled after every step. A lock-free atomic is safe to
 // store from a signal handler.
@@ -63,192 +64,430 @@ class SigintScope {
   void (*previous_)(int) = SIG_DFL;
 };
 
-// Doubles in metadata and summary.json: shortest text that reads back to the same bits.
-std::string exact(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
 std::string nonfinite_text(double v) { return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"); }
 
-const std::string& meta(const io::Metadata& m, const std::string& key, const std::string& file) {
-  auto it = m.find(key);
-  KEEL_CHECK(it != m.end(), file, ": not a keel training state (no '", key, "' in its metadata)");
-  return it->second;
-}
-double meta_double(const io::Metadata& m, const std::string& key, const std::string& file) {
-  const std::string& s = meta(m, key, file);
-  try {
-    return std::stod(s);
-  } catch (const std::exception&) {
-    keel::detail::fail(file, ": metadata '", key, "' is not a number: '", s, "'");
-  }
-}
-std::int64_t meta_int(const io::Metadata& m, const std::string& key, const std::string& file) {
-  const std::string& s = meta(m, key, file);
-  try {
-    return std::stoll(s);
-  } catch (const std::exception&) {
-    keel::detail::fail(file, ": metadata '", key, "' is not an integer: '", s, "'");
-  }
-}
-std::uint64_t meta_uint(const io::Metadata& m, const std::string& key, const std::string& file) {
-  const std::string& s = meta(m, key, file);
-  try {
-    return std::stoull(s);
-  } catch (const std::exception&) {
-    keel::detail::fail(file, ": metadata '", key, "' is not an integer: '", s, "'");
-  }
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::unique_ptr<optim::Optimizer> make_optimizer(const Config& c, std::vector<Tensor> params) {
-  const std::string& name = c.get_string("optim.name");
-  const double lr = c.get_double("optim.lr"), wd = c.get_double("optim.weight_decay");
-  if (name == "sgd") {
-    optim::SGDOptions o;
-    o.lr = lr;
-    o.momentum = c.get_double("optim.momentum");
-    o.nesterov = c.get_bool("optim.nesterov");
-    o.weight_decay = wd;
-    KEEL_CHECK(!o.nesterov || o.momentum > 0, "optim.nesterov = true needs optim.momentum > 0");
-    return std::make_unique<optim::SGD>(std::move(params), o);
+// One call of Trainer::run(): the loaded data, the model and optimizer, where the run stands,
+// and the run directory. Each step of the loop is a member function.
+class RunSession {
+ public:
+  RunSession(const Config& config, const TrainerOptions& options, const std::string& run_dir, bool resuming)
+      : c_(config),
+        options_(options),
+        out_(options.out ? *options.out : std::cout),
+        err_(options.err ? *options.err : std::cerr),
+        progress_(out_, options.progress == 1 ||
+                            (options.progress < 0 && &out_ == &std::cout && isatty(STDOUT_FILENO))),
+        dir_(run_dir),
+        files_(run_dir, options.after_write),
+        resuming_(resuming) {
+    result_.run_dir = run_dir;
   }
-  if (name == "adam" || name == "adamw") {
-    if (name == "adam") {
-      optim::AdamOptions o;
-      o.lr = lr;
-      o.beta1 = c.get_double("optim.beta1");
-      o.beta2 = c.get_double("optim.beta2");
-      o.weight_decay = wd;
-      return std::make_unique<optim::Adam>(std::move(params), o);
+
+  TrainResult run() {
+    open();
+    if (resuming_)
+      restore();
+    else
+      start_fresh();
+    files_.write_text(kConfigFile, c_.to_toml());  // the first write but a resume's recovery
+    announce();
+    g_stop_requested.store(false);
+    SigintScope sigint(options_.handle_sigint);
+    for (int epoch = pos_.epoch; epoch < epochs_ && !stop_; ++epoch) {
+      if (!train_epoch(epoch)) break;  // stopped part way (Ctrl-C, non-finite loss)
+      const EpochMetrics m = end_epoch(epoch);
+      const bool best = !val_loader_ || m.val_acc > result_.best_val_acc;
+      if (best) {
+        result_.best_val_acc = m.val_acc;
+        result_.best_epoch = m.epoch;
+      }
+      commit_epoch(m, best);
+      progress_.end_epoch(m, best && val_loader_);
+      warn_about_gradients(m);
+      decide_whether_to_stop(m);
     }
-    optim::AdamWOptions o;
-    o.lr = lr;
-    o.beta1 = c.get_double("optim.beta1");
-    o.beta2 = c.get_double("optim.beta2");
-    o.weight_decay = wd;
-    return std::make_unique<optim::AdamW>(std::move(params), o);
+    return finish();
   }
-  if (name == "rmsprop") {
-    optim::RMSpropOptions o;
-    o.lr = lr;
-    o.momentum = c.get_double("optim.momentum");
-    o.weight_decay = wd;
-    return std::make_unique<optim::RMSprop>(std::move(params), o);
+
+ private:
+  // Locks the directory, loads the data and builds the model, optimizer and schedule. Nothing
+  // in the directory is written yet, so a failure here leaves a previous run as it was.
+  void open() {
+    const std::int64_t threads = c_.get_int("train.threads");
+    set_num_threads(threads > 0 ? static_cast<int>(threads)
+                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    try {
+      fs::create_directories(dir_);
+    } catch (const fs::filesystem_error& e) {
+      keel::detail::fail("cannot create the run directory '", dir_.string(), "': ", e.code().message());
+    }
+    lock_ = std::make_unique<detail::RunDirLock>(dir_);
+    detail::remove_stale_temporaries(dir_);
+    if (!resuming_ && !options_.overwrite && detail::holds_run_outputs(dir_))
+      keel::detail::fail(
+          "'", dir_.string(), "' already holds a run (", kStateFile, ", ", kMetricsFile,
+          ", checkpoints); continue it with `keel train --resume ", dir_.string(),
+          "`, or start over with --overwrite (which replaces it), or choose another --run-dir");
+
+    data_ = load_run_data(c_);
+    train_loader_ = make_train_loader(c_, data_.train);
+    val_loader_ = data_.val ? make_eval_loader(c_, data_.val) : nullptr;
+    steps_ = train_loader_->size();
+    epochs_ = static_cast<int>(c_.get_int("train.epochs"));
+    KEEL_CHECK(steps_ > 0, "the training set is empty");
+
+    seed_ = static_cast<std::uint64_t>(c_.get_int("train.seed"));
+    manual_seed(seed_);
+    model_ = build_model(c_, data_.in_features, data_.classes);
+    params_ = model_->parameters();
+    optimizer_ = detail::make_optimizer(c_, params_);
+    scheduler_ = detail::make_scheduler(c_, *optimizer_, steps_);
+    per_step_schedule_ = detail::per_step_schedule(c_);
+    nn::CrossEntropyLossOptions loss_options;
+    loss_options.label_smoothing = c_.get_double("train.label_smoothing");
+    criterion_ = std::make_unique<nn::CrossEntropyLoss>(loss_options);
+    penalized_ = c_.get_string("reg.penalty") != "none" && c_.get_double("reg.lambda") > 0;
+    penalized_weights_ = nn::weights_only(*model_);
+    patience_ = c_.get_int("train.early_stopping_patience");
+    stopper_ = std::make_unique<EarlyStopping>(patience_ > 0 ? patience_ : 1, 0.0, "max");
+    result_.best_val_acc = -INFINITY;
   }
-  optim::AdagradOptions o;
-  o.lr = lr;
-  o.weight_decay = wd;
-  return std::make_unique<optim::Adagrad>(std::move(params), o);
-}
 
-// Null for optim.schedule = none. `onecycle` steps after every batch, the others per epoch.
-std::unique_ptr<optim::LRScheduler> make_scheduler(const Config& c, optim::Optimizer& opt,
-                                                   std::int64_t steps_per_epoch) {
-  const std::string& kind = c.get_string("optim.schedule");
-  const std::int64_t epochs = c.get_int("train.epochs");
-  if (kind == "cosine") return std::make_unique<optim::CosineAnnealingLR>(opt, epochs);
-  if (kind == "step")
-    return std::make_unique<optim::StepLR>(opt, c.get_int("optim.step_size"), c.get_double("optim.gamma"));
-  if (kind == "onecycle") {
-    optim::OneCycleOptions o;
-    o.cycle_momentum = opt.defaults().count("momentum") || opt.defaults().count("beta1");
-    // Cycling SGD's momentum only makes sense when it uses momentum.
-    if (c.get_string("optim.name") == "sgd" && c.get_double("optim.momentum") == 0) o.cycle_momentum = false;
-    return std::make_unique<optim::OneCycleLR>(opt, c.get_double("optim.lr"), epochs * steps_per_epoch, o);
+  // A fresh run: the outputs of an earlier one go (allowed by open()) now that the new run has
+  // everything it needs to start.
+  void start_fresh() { detail::remove_run_outputs(dir_); }
+
+  // Resume: reads and checks the training state and metrics, restores the model, optimizer,
+  // schedule and generator, then completes the commit a kill may have cut short.
+  void restore() {
+    const std::string state = (dir_ / kStateFile).string();
+    pos_ = detail::position_from_metadata(io::read_safetensors_header(state).metadata, state);
+    detail::RunShape shape;
+    shape.steps_per_epoch = steps_;
+    shape.epochs = epochs_;
+    shape.batch_size = c_.get_int("train.batch_size");
+    shape.schedule = !scheduler_          ? detail::RunShape::Schedule::None
+                     : per_step_schedule_ ? detail::RunShape::Schedule::PerStep
+                                          : detail::RunShape::Schedule::PerEpoch;
+    detail::validate(pos_, shape, state);
+    KEEL_CHECK(pos_.seed == seed_, state, ": saved with train.seed = ", pos_.seed, ", but the config says ",
+               seed_);
+
+    // The scheduler is recreated for this run's train.epochs and fast-forwarded before the
+    // optimizer state is loaded, so the loaded options (lr, momentum) are the ones the
+    // interrupted run had. An extended run keeps the schedule's options instead: the saved
+    // ones belong to the old total (a finished cosine run ends at lr 0).
+    if (scheduler_)
+      for (std::int64_t i = 0; i < pos_.scheduler_steps; ++i) scheduler_->step();
+    const bool extended = pos_.epochs >= 0 && pos_.epochs != epochs_;
+    std::vector<optim::Options> scheduled;
+    for (const auto& g : optimizer_->param_groups()) scheduled.push_back(g.options);
+    io::load_training_state(state, *model_, *optimizer_);
+    io::check_finite(model_->state_dict(), state);
+    check_optimizer_state_finite(state);
+    if (extended) {
+      for (std::size_t i = 0; i < scheduled.size(); ++i) optimizer_->param_groups()[i].options = scheduled[i];
+      out_ << (epochs_ > pos_.epochs ? "extending" : "shortening") << " the run from " << pos_.epochs
+           << " to " << epochs_ << " epochs"
+           << (scheduler_ ? " (the lr schedule now spans " + std::to_string(epochs_) + " epochs)" : "")
+           << "\n";
+    }
+    default_generator().set_offset(pos_.generator_offset);
+    sums_ = pos_.sums;
+
+    const fs::path metrics = detail::committed_path(dir_, kMetricsFile, pos_.epoch);
+    if (fs::exists(metrics)) log_ = MetricsLog::read_csv(metrics);
+    log_.truncate_after(pos_.epoch);
+    KEEL_CHECK(log_.size() == static_cast<std::size_t>(pos_.epoch), metrics.string(), " has ", log_.size(),
+               " epochs, but ", state, " has completed ", pos_.epoch, "; the run directory is inconsistent");
+    // Best epoch and early stopping follow from the logged validation accuracies.
+    for (const EpochMetrics& row : log_) {
+      if (!data_.val || row.val_acc > result_.best_val_acc) {
+        result_.best_val_acc = row.val_acc;
+        result_.best_epoch = row.epoch;
+      }
+      stopper_->step(row.val_acc);
+    }
+    detail::recover(dir_, pos_.epoch, options_.after_write);
+    out_ << "resuming " << dir_.string() << " at epoch " << pos_.epoch + 1 << ", step " << pos_.step << "/"
+         << steps_ << "\n";
   }
-  return nullptr;
-}
 
-Tensor penalty(const Config& c, const std::vector<Tensor>& weights) {
-  const std::string& kind = c.get_string("reg.penalty");
-  if (kind == "l1") return nn::l1_penalty(weights);
-  if (kind == "l2") return nn::l2_penalty(weights);
-  return nn::elastic_net_penalty(weights, c.get_double("reg.alpha"));
-}
+  // Non-finite momentum or Adam moments would turn the first step's weights into NaN.
+  void check_optimizer_state_finite(const std::string& state) const {
+    io::NamedTensors buffers;
+    for (const auto& [index, s] : optimizer_->state_dict().state)
+      for (const auto& [name, t] : s.buffers)
+        buffers.emplace_back("optim.state." + std::to_string(index) + "." + name, t);
+    io::check_finite(buffers, state);
+  }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-          out += buf;
-        } else {
-          out += ch;
-        }
+  void announce() {
+    out_ << "training " << dir_.string() << ": " << data_.train->size() << " training images, "
+         << (data_.val ? data_.val->size() : 0) << " validation, " << steps_ << " steps per epoch, "
+         << epochs_ << " epochs\n";
+  }
+
+  // The steps of one epoch (from pos_.step when it was resumed part way). False when the run
+  // stops before the epoch ends.
+  bool train_epoch(int epoch) {
+    model_->train();
+    epoch_start_ = std::chrono::steady_clock::now();
+    std::int64_t i = epoch == pos_.epoch ? pos_.step : 0;
+    if (i == 0) sums_ = EpochSums{};
+    seconds_before_ = sums_.seconds;
+    const bool partial = i > 0;
+    last_lr_ = optimizer_->param_groups()[0].lr();
+    progress_.begin_epoch(epoch + 1, epochs_, steps_, i);
+    data::DataLoader::Iterator it;
+    if (!partial) {
+      train_loader_->set_epoch(epoch);
+      it = train_loader_->begin();
+    }
+    std::int64_t samples_now = 0;
+    for (; i < steps_; ++i) {
+      data::Batch b;
+      if (partial) {
+        b = train_loader_->batch(epoch, i);
+      } else {
+        if (i > 0) ++it;  // advanced lazily, so stopping never waits for a batch it won't use
+        b = *it;
+      }
+      if (!train_step(b, epoch, i)) return false;
+      samples_now += b.size();
+      progress_.update(i + 1, sums_.loss / static_cast<double>(sums_.seen),
+                       static_cast<double>(sums_.correct) / static_cast<double>(sums_.seen), samples_now);
+      if (g_stop_requested.load() ||
+          (options_.stop_after_steps > 0 && steps_this_call_ == options_.stop_after_steps))
+        stop_pending_ = true;
+      if (stop_pending_ && i + 1 < steps_) {
+        save_mid_epoch(epoch, i + 1);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // One optimizer step on batch `b`; false (and the result says why) on a non-finite loss or
+  // gradient norm.
+  bool train_step(const data::Batch& b, int epoch, std::int64_t i) {
+    optimizer_->zero_grad(/*set_to_none=*/true);
+    Tensor logits = (*model_)(b.data);
+    Tensor loss = (*criterion_)(logits, b.target);
+    const double loss_value = loss.item();
+    std::string bad;
+    double grad_norm = NAN;
+    if (std::isfinite(loss_value)) {
+      Tensor total =
+          penalized_ ? loss + detail::penalty(c_, penalized_weights_) * c_.get_double("reg.lambda") : loss;
+      total.backward();
+      const double clip = c_.get_double("train.clip_grad_norm");
+      grad_norm = nn::utils::clip_grad_norm_(params_, clip > 0 ? clip : INFINITY).item();
+      if (!std::isfinite(grad_norm)) bad = "non-finite gradient norm (" + nonfinite_text(grad_norm) + ")";
+    } else {
+      bad = "non-finite loss (" + nonfinite_text(loss_value) + ")";
+    }
+    if (!bad.empty()) {
+      stop_non_finite(bad, epoch, i);
+      return false;
+    }
+    last_lr_ = optimizer_->param_groups()[0].lr();
+    optimizer_->step();
+    if (scheduler_ && per_step_schedule_) {
+      scheduler_->step();
+      ++pos_.scheduler_steps;
+    }
+    ++pos_.global_step;
+    ++steps_this_call_;
+    {
+      NoGradGuard no_grad;
+      sums_.correct += static_cast<std::int64_t>(logits.argmax(1).eq(b.target).sum().item());
+    }
+    sums_.loss += loss_value * static_cast<double>(b.size());
+    sums_.seen += b.size();
+    sums_.grad_norm += grad_norm;
+    ++sums_.norms;
+    return true;
+  }
+
+  void stop_non_finite(const std::string& what, int epoch, std::int64_t i) {
+    progress_.interrupt();
+    std::ostringstream msg;
+    msg << what << " at epoch " << epoch + 1 << ", step " << i + 1 << "/" << steps_ << " (lr "
+        << optimizer_->param_groups()[0].lr() << "); training stopped. ";
+    if (fs::exists(dir_ / kLastFile))
+      msg << "The last good checkpoint (epoch " << epoch << ") is kept in " << (dir_ / kLastFile).string()
+          << ". ";
+    else
+      msg << "No epoch completed, so there is no checkpoint. ";
+    msg << "Try a smaller optim.lr, or gradient clipping (train.clip_grad_norm).";
+    result_.status = TrainResult::Status::NonFinite;
+    result_.exit_code = 1;
+    result_.message = msg.str();
+    stop_ = true;
+  }
+
+  // Ctrl-C part way through an epoch: the training state holds the weights so far (the
+  // checkpoints stay those of the last completed epoch, like every other output).
+  void save_mid_epoch(int epoch, std::int64_t step) {
+    sums_.seconds = seconds_before_ + seconds_since(epoch_start_);
+    progress_.interrupt();
+    files_.save_state(*model_, *optimizer_, position(epoch, step, sums_));
+    result_.status = TrainResult::Status::Interrupted;
+    result_.exit_code = 130;
+    result_.message = "interrupted at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(step) +
+                      "/" + std::to_string(steps_) + "; the training state is saved in " +
+                      (dir_ / kStateFile).string() + ". Resume with: keel train --resume " + dir_.string();
+    stop_ = true;
+  }
+
+  // Validation and the per-epoch schedule step; the epoch's row of metrics.csv.
+  EpochMetrics end_epoch(int epoch) {
+    EpochMetrics m;
+    m.epoch = epoch + 1;
+    m.train_loss = sums_.loss / static_cast<double>(sums_.seen);
+    m.train_acc = static_cast<double>(sums_.correct) / static_cast<double>(sums_.seen);
+    if (val_loader_) {
+      EvalResult v = evaluate(*model_, *val_loader_, data_.classes);
+      m.val_loss = v.loss;
+      m.val_acc = v.accuracy;
+    }
+    m.lr = last_lr_;
+    m.grad_norm = sums_.norms ? sums_.grad_norm / static_cast<double>(sums_.norms) : NAN;
+    if (scheduler_ && !per_step_schedule_) {
+      scheduler_->step();
+      ++pos_.scheduler_steps;
+    }
+    m.seconds = seconds_before_ + seconds_since(epoch_start_);
+    log_.push_back(m);
+    return m;
+  }
+
+  // Every output of the epoch goes to a staged file; the training state naming the epoch is the
+  // commit point; then the staged files are renamed into place (see run_dir.h).
+  void commit_epoch(const EpochMetrics& m, bool best) {
+    const int n = m.epoch;
+    const io::Metadata epoch_meta = {{"epoch", std::to_string(n)}};
+    if (best) files_.save_checkpoint(detail::staged_name(kBestFile, n), *model_, epoch_meta);
+    files_.save_checkpoint(detail::staged_name(kLastFile, n), *model_, epoch_meta);
+    files_.write_text(detail::staged_name(kMetricsFile, n), log_.to_csv());
+    files_.write_text(detail::staged_name(kCurvesFile, n),
+                      learning_curves_svg({{dir_.filename().string(), log_}}));
+    result_.log = log_;
+    files_.write_text(detail::staged_name(kSummaryFile, n), detail::summary_json(result_, "running"));
+    files_.save_state(*model_, *optimizer_, position(n, 0, EpochSums{}));
+    files_.publish(n);
+  }
+
+  // Epoch-mean norms: per-step norms swing by 10x near convergence and would warn on noise.
+  // A warning is printed when its range of epochs starts; the summary lists the whole ranges.
+  void warn_about_gradients(const EpochMetrics& m) {
+    for (const auto& w : gradient_warnings(log_))
+      if (w.first_epoch == m.epoch) err_ << "keel: warning: " << w.message << "\n";
+  }
+
+  void decide_whether_to_stop(const EpochMetrics& m) {
+    if (patience_ > 0 && val_loader_ && stopper_->step(m.val_acc)) {
+      out_ << "early stopping: no validation improvement for " << patience_ << " epochs (best: epoch "
+           << result_.best_epoch << ")\n";
+      result_.stopped_early = true;
+      stop_ = true;
+    }
+    if ((stop_pending_ || g_stop_requested.load()) && !stop_ && m.epoch < epochs_) {
+      result_.status = TrainResult::Status::Interrupted;
+      result_.exit_code = 130;
+      result_.message = "interrupted after epoch " + std::to_string(m.epoch) +
+                        "; the training state is saved in " + (dir_ / kStateFile).string() +
+                        ". Resume with: keel train --resume " + dir_.string();
+      stop_ = true;
     }
   }
-  return out + "\"";
-}
-std::string json_number(double v) { return std::isfinite(v) ? exact(v) : "null"; }
-std::string json_list(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + json_string(items[i]);
-  return out + "]";
-}
 
-const char* status_name(TrainResult::Status s) {
-  switch (s) {
-    case TrainResult::Status::Completed:
-      return "completed";
-    case TrainResult::Status::Interrupted:
-      return "interrupted";
-    case TrainResult::Status::NonFinite:
-      return "non-finite";
+  // The test set, the diagnosis and the final summary.json.
+  TrainResult finish() {
+    result_.log = log_;
+    if (result_.best_epoch < 0) result_.best_val_acc = NAN;
+    if (result_.status == TrainResult::Status::Completed) {
+      if (options_.evaluate_test && data_.test && fs::exists(dir_ / kBestFile)) evaluate_test();
+      DiagnosisOptions dopt;
+      dopt.num_classes = static_cast<int>(data_.classes);
+      result_.diagnosis = diagnose(log_, dopt);
+      out_ << result_.diagnosis.to_text();
+      for (const auto& w : gradient_warnings(log_)) result_.gradient_warnings.push_back(w.message);
+      if (!result_.gradient_warnings.empty()) {
+        out_ << "Gradient warnings:\n";
+        for (const auto& w : result_.gradient_warnings) out_ << "  - " << w << "\n";
+      }
+    }
+    files_.write_text(kSummaryFile, detail::summary_json(result_));
+    return result_;
   }
-  return "?";
-}
 
-void write_summary(const fs::path& path, const TrainResult& r) {
-  std::ostringstream os;
-  os << "{\n"
-     << "  \"status\": " << json_string(status_name(r.status)) << ",\n"
-     << "  \"epochs\": " << r.log.size() << ",\n"
-     << "  \"best_epoch\": " << r.best_epoch << ",\n"
-     << "  \"best_val_acc\": " << json_number(r.best_val_acc) << ",\n"
-     << "  \"test_acc\": " << json_number(r.test_acc) << ",\n"
-     << "  \"test_loss\": " << json_number(r.test_loss) << ",\n"
-     << "  \"stopped_early\": " << (r.stopped_early ? "true" : "false") << ",\n"
-     << "  \"verdict\": " << json_string(to_string(r.diagnosis.verdict)) << ",\n"
-     << "  \"diagnosis\": " << json_string(r.diagnosis.summary) << ",\n"
-     << "  \"evidence\": " << json_list(r.diagnosis.evidence) << ",\n"
-     << "  \"remedies\": " << json_list(r.diagnosis.remedies) << ",\n"
-     << "  \"gradient_warnings\": " << json_list(r.gradient_warnings) << ",\n"
-     << "  \"message\": " << json_string(r.message) << "\n"
-     << "}\n";
-  write_text_file_atomic(path, os.str());
-}
+  void evaluate_test() {
+    io::load_checkpoint((dir_ / kBestFile).string(), *model_);
+    auto test_loader = make_eval_loader(c_, data_.test);
+    EvalResult t = evaluate(*model_, *test_loader, data_.classes);
+    result_.test_acc = t.accuracy;
+    result_.test_loss = t.loss;
+    out_ << "test accuracy " << std::fixed;
+    out_.precision(2);
+    out_ << t.accuracy * 100 << "% (loss ";
+    out_.precision(4);
+    out_ << t.loss << ") with the weights of epoch " << result_.best_epoch << "\n";
+    out_.unsetf(std::ios::floatfield);
+    out_.precision(6);
+  }
 
-// Sums over the steps of one epoch (saved with a mid-epoch training state, so that a resumed
-// epoch reports the same figures as an uninterrupted one).
-struct EpochSums {
-  double loss = 0, grad_norm = 0, seconds = 0;
-  std::int64_t correct = 0, seen = 0, norms = 0;
+  io::Metadata position(int epoch, std::int64_t step, const EpochSums& sums) const {
+    RunPosition p;
+    p.epoch = epoch;
+    p.step = step;
+    p.global_step = pos_.global_step;
+    p.scheduler_steps = pos_.scheduler_steps;
+    p.seed = seed_;
+    p.generator_offset = default_generator().offset();
+    p.epochs = epochs_;
+    p.sums = sums;
+    return detail::to_metadata(p);
+  }
+
+  const Config& c_;
+  const TrainerOptions& options_;
+  std::ostream& out_;
+  std::ostream& err_;
+  detail::Progress progress_;
+  const fs::path dir_;
+  detail::RunFiles files_;
+  const bool resuming_;
+  std::unique_ptr<detail::RunDirLock> lock_;
+
+  RunData data_;
+  std::unique_ptr<data::DataLoader> train_loader_, val_loader_;
+  std::int64_t steps_ = 0;
+  int epochs_ = 0;
+  std::uint64_t seed_ = 0;
+  std::shared_ptr<nn::Sequential> model_;
+  std::vector<Tensor> params_, penalized_weights_;
+  std::unique_ptr<optim::Optimizer> optimizer_;
+  std::unique_ptr<optim::LRScheduler> scheduler_;
+  bool per_step_schedule_ = false, penalized_ = false;
+  std::unique_ptr<nn::CrossEntropyLoss> criterion_;
+  std::int64_t patience_ = 0;
+  std::unique_ptr<EarlyStopping> stopper_;
+
+  RunPosition pos_;  // where the run started this call; its step counters advance as it trains
+  EpochSums sums_;
+  MetricsLog log_;
+  TrainResult result_;
+  std::chrono::steady_clock::time_point epoch_start_;
+  double seconds_before_ = 0, last_lr_ = NAN;
+  std::int64_t steps_this_call_ = 0;
+  bool stop_ = false, stop_pending_ = false;
 };
-
-// Run state kept in the training state's metadata.
-constexpr const char* kEpochKey = "keel.trainer.epoch";  // 0-based epoch in progress
-constexpr const char* kStepKey = "keel.trainer.step";    // its steps already done
-constexpr const char* kGlobalStepKey = "keel.trainer.global_step";
-constexpr const char* kSchedulerKey = "keel.trainer.scheduler_steps";
-constexpr const char* kGenSeedKey = "keel.trainer.generator_seed";
-constexpr const char* kGenOffsetKey = "keel.trainer.generator_offset";
 
 }  // namespace
 
@@ -271,312 +510,27 @@ Trainer Trainer::resume(const std::string& run_dir, const std::vector<std::strin
   KEEL_CHECK(fs::is_directory(dir), "--resume: '", run_dir, "' is not a run directory");
   KEEL_CHECK(fs::exists(dir / kStateFile), "--resume: '", run_dir, "' has no ", kStateFile,
              " (was it written by `keel train`?)");
-  Config config = Config::from_toml_file((dir / kConfigFile).string());
-  for (const auto& o : overrides) config.set(o);
+  const Config saved = Config::from_toml_file((dir / kConfigFile).string());
+  Config config = saved;
+  for (const auto& o : overrides) {
+    const std::string key = o.substr(0, o.find('='));
+    Config alone = saved;
+    alone.set(o);  // checks the key and value
+    const bool resumable =
+        std::find(std::begin(kResumableKeys), std::end(kResumableKeys), key) != std::end(kResumableKeys);
+    KEEL_CHECK(resumable || alone.to_toml() == saved.to_toml(), "--resume cannot change ", key,
+               ": the saved training state was made with the value in ", (dir / kConfigFile).string(),
+               " (a resume may change only ", "train.epochs, train.threads, train.eval_batch_size, ",
+               "train.early_stopping_patience and the test data); start a new run with --overwrite or "
+               "another --run-dir instead");
+    config.set(o);
+  }
   options.run_dir = run_dir;
   Trainer t(std::move(config), std::move(options));
   t.resuming_ = true;
   return t;
 }
 
-TrainResult Trainer::run() {
-  std::ostream& out = options_.out ? *options_.out : std::cout;
-  std::ostream& err = options_.err ? *options_.err : std::cerr;
-  const bool bar =
-      options_.progress == 1 || (options_.progress < 0 && &out == &std::cout && isatty(STDOUT_FILENO));
-  detail::Progress progress(out, bar);
-  const Config& c = config_;
-  const fs::path dir(run_dir_);
-  TrainResult result;
-  result.run_dir = run_dir_;
-
-  const std::int64_t threads = c.get_int("train.threads");
-  set_num_threads(threads > 0 ? static_cast<int>(threads)
-                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-
-  // The run directory first: an unwritable one fails before any data is read.
-  try {
-    fs::create_directories(dir);
-  } catch (const fs::filesystem_error& e) {
-    keel::detail::fail("cannot create the run directory '", run_dir_, "': ", e.code().message());
-  }
-  if (!resuming_) {
-    for (const char* f : {kStateFile, kBestFile, kLastFile, kSummaryFile, kMetricsFile, kCurvesFile}) {
-      std::error_code ec;
-      fs::remove(dir / f, ec);
-    }
-  }
-  write_text_file_atomic(dir / kConfigFile, c.to_toml());
-
-  RunData data = load_run_data(c);
-  auto train_loader = make_train_loader(c, data.train);
-  auto val_loader = data.val ? make_eval_loader(c, data.val) : nullptr;
-  const std::int64_t steps = train_loader->size();
-  const int epochs = static_cast<int>(c.get_int("train.epochs"));
-  KEEL_CHECK(steps > 0, "the training set is empty");
-
-  const auto seed = static_cast<std::uint64_t>(c.get_int("train.seed"));
-  manual_seed(seed);
-  auto model = build_model(c, data.in_features, data.classes);
-  const std::vector<Tensor> params = model->parameters();
-  auto optimizer = make_optimizer(c, params);
-  auto scheduler = make_scheduler(c, *optimizer, steps);
-  const bool per_step_schedule = c.get_string("optim.schedule") == "onecycle";
-  nn::CrossEntropyLossOptions loss_options;
-  loss_options.label_smoothing = c.get_double("train.label_smoothing");
-  nn::CrossEntropyLoss criterion(loss_options);
-  const bool penalized = c.get_string("reg.penalty") != "none" && c.get_double("reg.lambda") > 0;
-  const std::vector<Tensor> penalized_weights = nn::weights_only(*model);
-  const double lambda = c.get_double("reg.lambda");
-  const double clip = c.get_double("train.clip_grad_norm");
-  const std::int64_t patience = c.get_int("train.early_stopping_patience");
-  EarlyStopping stopper(patience > 0 ? patience : 1, 0.0, "max");
-
-  int start_epoch = 0;
-  std::int64_t start_step = 0, global_step = 0, scheduler_steps = 0;
-  EpochSums sums;
-  MetricsLog log;
-  result.best_val_acc = -INFINITY;
-  if (resuming_) {
-    const std::string state = (dir / kStateFile).string();
-    const io::Metadata m = io::read_safetensors_header(state).metadata;
-    start_epoch = static_cast<int>(meta_int(m, kEpochKey, state));
-    start_step = meta_int(m, kStepKey, state);
-    global_step = meta_int(m, kGlobalStepKey, state);
-    scheduler_steps = meta_int(m, kSchedulerKey, state);
-    KEEL_CHECK(start_step >= 0 && start_step <= steps && start_epoch >= 0, state, ": epoch ", start_epoch,
-               " step ", start_step, " does not fit ", steps,
-               " steps per epoch (was the data or batch size changed?)");
-    // The scheduler is recreated and fast-forwarded before the optimizer state is loaded, so
-    // the loaded options (lr, momentum) are the ones the interrupted run had.
-    if (scheduler)
-      for (std::int64_t i = 0; i < scheduler_steps; ++i) scheduler->step();
-    io::load_training_state(state, *model, *optimizer);
-    KEEL_CHECK(meta_uint(m, kGenSeedKey, state) == seed, state,
-               ": saved with train.seed = ", meta(m, kGenSeedKey, state), ", but the config says ", seed);
-    default_generator().set_offset(meta_uint(m, kGenOffsetKey, state));
-    sums.loss = meta_double(m, "keel.trainer.loss_sum", state);
-    sums.grad_norm = meta_double(m, "keel.trainer.grad_norm_sum", state);
-    sums.seconds = meta_double(m, "keel.trainer.seconds", state);
-    sums.correct = meta_int(m, "keel.trainer.correct", state);
-    sums.seen = meta_int(m, "keel.trainer.seen", state);
-    sums.norms = meta_int(m, "keel.trainer.norms", state);
-    if (fs::exists(dir / kMetricsFile)) log = MetricsLog::read_csv(dir / kMetricsFile);
-    log.truncate_after(start_epoch);
-    // Best epoch and early stopping follow from the logged validation accuracies.
-    for (const EpochMetrics& row : log) {
-      if (!data.val || row.val_acc > result.best_val_acc) {
-        result.best_val_acc = row.val_acc;
-        result.best_epoch = row.epoch;
-      }
-      stopper.step(row.val_acc);
-    }
-    out << "resuming " << run_dir_ << " at epoch " << start_epoch + 1 << ", step " << start_step << "/"
-        << steps << "\n";
-  }
-
-  auto save_state = [&](int epoch, std::int64_t step, const EpochSums& s) {
-    io::Metadata m = {
-        {kEpochKey, std::to_string(epoch)},
-        {kStepKey, std::to_string(step)},
-        {kGlobalStepKey, std::to_string(global_step)},
-        {kSchedulerKey, std::to_string(scheduler_steps)},
-        {kGenSeedKey, std::to_string(seed)},
-        {kGenOffsetKey, std::to_string(default_generator().offset())},
-        {"keel.trainer.loss_sum", exact(s.loss)},
-        {"keel.trainer.grad_norm_sum", exact(s.grad_norm)},
-        {"keel.trainer.seconds", exact(s.seconds)},
-        {"keel.trainer.correct", std::to_string(s.correct)},
-        {"keel.trainer.seen", std::to_string(s.seen)},
-        {"keel.trainer.norms", std::to_string(s.norms)},
-    };
-    io::save_training_state((dir / kStateFile).string(), *model, *optimizer, m);
-  };
-
-  g_stop_requested.store(false);
-  SigintScope sigint(options_.handle_sigint);
-  std::int64_t steps_this_call = 0;
-  bool stop = false, stop_pending = false;
-  out << "training " << run_dir_ << ": " << data.train->size() << " training images, "
-      << (data.val ? data.val->size() : 0) << " validation, " << steps << " steps per epoch, " << epochs
-      << " epochs\n";
-
-  for (int epoch = start_epoch; epoch < epochs && !stop; ++epoch) {
-    model->train();
-    const auto t0 = std::chrono::steady_clock::now();
-    std::int64_t i = epoch == start_epoch ? start_step : 0;
-    if (i == 0) sums = EpochSums{};
-    const double seconds_before = sums.seconds;
-    const bool partial = i > 0;
-    double last_lr = optimizer->param_groups()[0].lr();
-    progress.begin_epoch(epoch + 1, epochs, steps, i);
-    data::DataLoader::Iterator it;
-    if (!partial) {
-      train_loader->set_epoch(epoch);
-      it = train_loader->begin();
-    }
-    std::int64_t samples_now = 0;
-    for (; i < steps; ++i) {
-      data::Batch b;
-      if (partial) {
-        b = train_loader->batch(epoch, i);
-      } else {
-        if (i > 0) ++it;  // advanced lazily, so stopping never waits for a batch it won't use
-        b = *it;
-      }
-      optimizer->zero_grad(/*set_to_none=*/true);
-      Tensor logits = (*model)(b.data);
-      Tensor loss = criterion(logits, b.target);
-      const double loss_value = loss.item();
-      std::string bad;
-      double grad_norm = NAN;
-      if (std::isfinite(loss_value)) {
-        Tensor total = penalized ? loss + penalty(c, penalized_weights) * lambda : loss;
-        total.backward();
-        grad_norm = nn::utils::clip_grad_norm_(params, clip > 0 ? clip : INFINITY).item();
-        if (!std::isfinite(grad_norm)) bad = "non-finite gradient norm (" + nonfinite_text(grad_norm) + ")";
-      } else {
-        bad = "non-finite loss (" + nonfinite_text(loss_value) + ")";
-      }
-      if (!bad.empty()) {
-        progress.interrupt();
-        std::ostringstream msg;
-        msg << bad << " at epoch " << epoch + 1 << ", step " << i + 1 << "/" << steps << " (lr "
-            << optimizer->param_groups()[0].lr() << "); training stopped. ";
-        if (fs::exists(dir / kLastFile)) {
-          msg << "The last good checkpoint (epoch " << epoch << ") is kept in " << (dir / kLastFile).string()
-              << ". ";
-        } else {
-          msg << "No epoch completed, so there is no checkpoint. ";
-        }
-        msg << "Try a smaller optim.lr, or gradient clipping (train.clip_grad_norm).";
-        result.status = TrainResult::Status::NonFinite;
-        result.exit_code = 1;
-        result.message = msg.str();
-        stop = true;
-        break;
-      }
-      last_lr = optimizer->param_groups()[0].lr();
-      optimizer->step();
-      if (scheduler && per_step_schedule) {
-        scheduler->step();
-        ++scheduler_steps;
-      }
-      ++global_step;
-      ++steps_this_call;
-      {
-        NoGradGuard no_grad;
-        sums.correct += static_cast<std::int64_t>(logits.argmax(1).eq(b.target).sum().item());
-      }
-      sums.loss += loss_value * static_cast<double>(b.size());
-      sums.seen += b.size();
-      sums.grad_norm += grad_norm;
-      ++sums.norms;
-      samples_now += b.size();
-      progress.update(i + 1, sums.loss / static_cast<double>(sums.seen),
-                      static_cast<double>(sums.correct) / static_cast<double>(sums.seen), samples_now);
-      if (g_stop_requested.load() ||
-          (options_.stop_after_steps > 0 && steps_this_call == options_.stop_after_steps))
-        stop_pending = true;
-      if (stop_pending && i + 1 < steps) {
-        sums.seconds =
-            seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        progress.interrupt();
-        save_state(epoch, i + 1, sums);
-        io::save_checkpoint((dir / kLastFile).string(), *model);
-        result.status = TrainResult::Status::Interrupted;
-        result.exit_code = 130;
-        result.message = "interrupted at epoch " + std::to_string(epoch + 1) + ", step " +
-                         std::to_string(i + 1) + "/" + std::to_string(steps) +
-                         "; the training state is saved in " + (dir / kStateFile).string() +
-                         ". Resume with: keel train --resume " + run_dir_;
-        stop = true;
-        break;
-      }
-    }
-    if (stop) break;
-
-    // End of the epoch: validation, schedule, checkpoints, metrics.
-    EpochMetrics m;
-    m.epoch = epoch + 1;
-    m.train_loss = sums.loss / static_cast<double>(sums.seen);
-    m.train_acc = static_cast<double>(sums.correct) / static_cast<double>(sums.seen);
-    if (val_loader) {
-      EvalResult v = evaluate(*model, *val_loader, data.classes);
-      m.val_loss = v.loss;
-      m.val_acc = v.accuracy;
-    }
-    m.lr = last_lr;
-    m.grad_norm = sums.norms ? sums.grad_norm / static_cast<double>(sums.norms) : NAN;
-    if (scheduler && !per_step_schedule) {
-      scheduler->step();
-      ++scheduler_steps;
-    }
-    m.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    log.push_back(m);
-
-    const bool best = !val_loader || m.val_acc > result.best_val_acc;
-    if (best) {
-      result.best_val_acc = m.val_acc;
-      result.best_epoch = m.epoch;
-      io::save_checkpoint((dir / kBestFile).string(), *model, {{"epoch", std::to_string(m.epoch)}});
-    }
-    io::save_checkpoint((dir / kLastFile).string(), *model, {{"epoch", std::to_string(m.epoch)}});
-    save_state(epoch + 1, 0, EpochSums{});
-    log.write_csv(dir / kMetricsFile);
-    write_text_file_atomic(dir / kCurvesFile,
-                           learning_curves_svg({{fs::path(run_dir_).filename().string(), log}}));
-    progress.end_epoch(m, best && val_loader);
-    // Epoch-mean norms: per-step norms swing by 10x near convergence and would warn on noise.
-    // A warning is printed when its range of epochs starts; the summary lists the whole ranges.
-    for (const auto& w : gradient_warnings(log))
-      if (w.first_epoch == m.epoch) err << "keel: warning: " << w.message << "\n";
-
-    if (patience > 0 && val_loader && stopper.step(m.val_acc)) {
-      out << "early stopping: no validation improvement for " << patience << " epochs (best: epoch "
-          << result.best_epoch << ")\n";
-      result.stopped_early = true;
-      stop = true;
-    }
-    if ((stop_pending || g_stop_requested.load()) && !stop && epoch + 1 < epochs) {
-      result.status = TrainResult::Status::Interrupted;
-      result.exit_code = 130;
-      result.message = "interrupted after epoch " + std::to_string(epoch + 1) +
-                       "; the training state is saved in " + (dir / kStateFile).string() +
-                       ". Resume with: keel train --resume " + run_dir_;
-      stop = true;
-    }
-  }
-  result.log = log;
-  if (result.best_epoch < 0) result.best_val_acc = NAN;
-
-  if (result.status == TrainResult::Status::Completed) {
-    if (options_.evaluate_test && data.test && fs::exists(dir / kBestFile)) {
-      io::load_checkpoint((dir / kBestFile).string(), *model);
-      auto test_loader = make_eval_loader(c, data.test);
-      EvalResult t = evaluate(*model, *test_loader, data.classes);
-      result.test_acc = t.accuracy;
-      result.test_loss = t.loss;
-      out << "test accuracy " << std::fixed;
-      out.precision(2);
-      out << t.accuracy * 100 << "% (loss ";
-      out.precision(4);
-      out << t.loss << ") with the weights of epoch " << result.best_epoch << "\n";
-      out.unsetf(std::ios::floatfield);
-      out.precision(6);
-    }
-    DiagnosisOptions dopt;
-    dopt.num_classes = static_cast<int>(data.classes);
-    result.diagnosis = diagnose(log, dopt);
-    out << result.diagnosis.to_text();
-    for (const auto& w : gradient_warnings(log)) result.gradient_warnings.push_back(w.message);
-    if (!result.gradient_warnings.empty()) {
-      out << "Gradient warnings:\n";
-      for (const auto& w : result.gradient_warnings) out << "  - " << w << "\n";
-    }
-  }
-  write_summary(dir / kSummaryFile, result);
-  return result;
-}
+TrainResult Trainer::run() { return RunSession(config_, options_, run_dir_, resuming_).run(); }
 
 }  // namespace keel::train

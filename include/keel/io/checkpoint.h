@@ -6,6 +6,7 @@
 // Writes are atomic (see AtomicFile): an interrupted save never damages the previous file.
 #include <string>
 
+#include "keel/io/check_finite.h"
 #include "keel/io/safetensors.h"
 #include "keel/nn/module.h"
 #include "keel/optim/optimizer.h"
@@ -14,6 +15,16 @@ namespace keel::io {
 
 // The metadata key that tells what a file holds: "checkpoint" or "training_state".
 inline constexpr const char* kContentKey = "keel.content";
+
+// Every file keel saves here carries a checksum of its tensors (names, dtypes, shapes and
+// bytes) under this metadata key; loading verifies it, so a flipped bit is refused rather than
+// trained on. Files without the key (written by PyTorch) load unchecked. Metadata is a plain
+// string map, so PyTorch readers ignore it.
+inline constexpr const char* kChecksumKey = "keel.checksum";
+// The key's value for `tensors` ("fnv1a64:" and 16 hex digits).
+std::string data_checksum(const NamedTensors& tensors);
+// Throws keel::Error when `file` carries a checksum that its tensors do not match.
+void verify_checksum(const std::string& path, const SafetensorsContents& file);
 
 // Writes module.state_dict() with `metadata` (plus "format": "pt", as PyTorch's safetensors
 // writer adds, and kContentKey; keys given in `metadata` take precedence).

@@ -5,14 +5,18 @@
 //   train::TrainResult r = trainer.run();   // r.exit_code: 0, 1 (non-finite loss) or 130 (stopped)
 //
 // The run directory receives, as training goes:
-//   config.toml                 the resolved configuration (written first: an unwritable
-//                               directory fails before any training)
+//   config.toml                 the resolved configuration (written once the data is loaded
+//                               and the model built, before the first step)
 //   metrics.csv, curves.svg     rewritten after every epoch
 //   last.safetensors            the model after the latest epoch (PyTorch state_dict names)
 //   best.safetensors            the model at the best validation accuracy so far
 //   training_state.safetensors  model + optimizer + progress, for resume()
-//   summary.json                test accuracy, best epoch, verdict (at the end)
-// Every file is replaced atomically, so a crash or Ctrl-C never leaves half of one.
+//   summary.json                epochs so far ("running"); at the end test accuracy, verdict
+//   .keel.lock                  held (flock) by the process writing the directory
+// Every epoch is committed as one unit (see src/train/run_dir.h): after a kill at any point the
+// directory holds all of an epoch's outputs or none of them. A failed start (missing data, a bad
+// training state, a conflicting --set) leaves every file as it was. Checkpoints and the
+// training state carry a checksum of their tensors, which loading verifies.
 //
 // Reproducibility: train.seed seeds the default generator (initialization, dropout), the
 // train/val split and the loader (order, augmentation), so two runs with one seed end with
@@ -21,6 +25,7 @@
 // run that was never interrupted.
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -45,6 +50,12 @@ struct TrainerOptions {
   // (0: never).
   std::int64_t stop_after_steps = 0;
   bool evaluate_test = true;  // evaluate the best weights on the test set at the end
+  // A fresh run into a directory that already holds a run's outputs replaces them (only after
+  // the new run has loaded its data and built its model); without it such a run is refused.
+  bool overwrite = false;
+  // Test hook: called after each file the run writes or renames in its directory (with the
+  // file's name); throwing from it simulates a kill at that point.
+  std::function<void(const std::string& file)> after_write;
 };
 
 struct TrainResult {
@@ -65,10 +76,13 @@ struct TrainResult {
 
 class Trainer {
  public:
-  // A fresh run (files in the run directory are replaced).
+  // A fresh run (refused over an existing run unless options.overwrite).
   Trainer(Config config, TrainerOptions options = {});
   // Continues the run in `run_dir` from its training_state.safetensors, with the config it
-  // saved (config.toml) plus `overrides` ("key=value", e.g. a larger train.epochs).
+  // saved (config.toml) plus `overrides` ("key=value"). Only keys that do not change what was
+  // trained may be overridden (kResumableKeys); others are refused. A larger train.epochs
+  // extends the run: the lr schedule is defined for the new total as if the run had been
+  // started with it (cosine and onecycle stretch; the extra epochs train at that schedule's lr).
   static Trainer resume(const std::string& run_dir, const std::vector<std::string>& overrides = {},
                         TrainerOptions options = {});
 
@@ -90,6 +104,17 @@ class Trainer {
 // The run directory a config trains into: run.dir / run.name, where an empty run.name falls
 // back to `fallback_name` (the config file's stem) or "default".
 std::string default_run_dir(const Config& config, const std::string& fallback_name = "");
+
+// The keys that a resume may override.
+inline constexpr const char* kResumableKeys[] = {"train.epochs",
+                                                 "train.threads",
+                                                 "train.eval_batch_size",
+                                                 "train.early_stopping_patience",
+                                                 "run.name",
+                                                 "run.dir",
+                                                 "data.dir",
+                                                 "data.csv_test",
+                                                 "data.test_subset"};
 
 // File names inside a run directory.
 inline constexpr const char* kConfigFile = "config.toml";

@@ -1,0 +1,103 @@
+// `keel train` into a directory that already holds a run: refused unless --overwrite.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "io/temp_dir.h"
+#include "keel/data/mnist.h"
+#include "keel/io/checkpoint.h"
+
+#ifndef KEEL_CLI_PATH
+#error "KEEL_CLI_PATH must name the keel executable"
+#endif
+
+namespace keel {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+struct Outcome {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+Outcome keel(const std::string& args, const TempDir& cwd) {
+  const std::string out = cwd.file("stdout.txt"), err = cwd.file("stderr.txt");
+  const std::string cmd = "cd '" + cwd.path().string() + "' && '" KEEL_CLI_PATH "' " + args + " >'" + out +
+                          "' 2>'" + err + "' </dev/null";
+  const int status = std::system(cmd.c_str());
+  Outcome r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+const char* kTiny =
+    "--set data.train_subset=128 data.val_fraction=0.01 data.test_subset=100 model.hidden=16 train.epochs=1 "
+    "train.batch_size=64 train.threads=2";
+
+TEST(RunDirCliTest, TrainingOverAnExistingRunNeedsOverwrite) {
+  if (!fs::exists(fs::path(data::kFashionMnistDir) / "train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "Fashion-MNIST is not installed";
+  TempDir tmp;
+  ASSERT_EQ(keel(std::string("train --run-dir run ") + kTiny, tmp).code, 0);
+  const std::string metrics = slurp(tmp.path() / "run" / "metrics.csv");
+
+  Outcome again = keel(std::string("train --run-dir run ") + kTiny, tmp);
+  EXPECT_EQ(again.code, 1);
+  EXPECT_EQ(again.err.rfind("keel: error: ", 0), 0u) << again.err;
+  EXPECT_NE(again.err.find("--resume"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("--overwrite"), std::string::npos) << again.err;
+  EXPECT_EQ(slurp(tmp.path() / "run" / "metrics.csv"), metrics);
+
+  Outcome both = keel("train --resume run --overwrite", tmp);
+  EXPECT_EQ(both.code, 1);
+  EXPECT_NE(both.err.find("choose one"), std::string::npos) << both.err;
+
+  Outcome over = keel(std::string("train --run-dir run --overwrite ") + kTiny, tmp);
+  EXPECT_EQ(over.code, 0) << over.err;
+  // One line per epoch off a terminal, with the elapsed time and the ETA.
+  EXPECT_NE(over.out.find("elapsed "), std::string::npos) << over.out;
+}
+
+// `keel eval` refuses weights with a NaN, naming the tensor (the checksum is kept valid, so it
+// is the finiteness check that speaks).
+TEST(RunDirCliTest, EvalRefusesNonFiniteWeights) {
+  if (!fs::exists(fs::path(data::kFashionMnistDir) / "train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "Fashion-MNIST is not installed";
+  TempDir tmp;
+  ASSERT_EQ(keel(std::string("train --run-dir run ") + kTiny, tmp).code, 0);
+  const std::string best = (tmp.path() / "run" / "best.safetensors").string();
+  io::SafetensorsContents f = io::load_safetensors(best);
+  std::string poisoned;
+  for (auto& [name, t] : f.tensors)
+    if (poisoned.empty() && t.dtype() == kFloat32) {
+      poisoned = name;
+      t = t.clone();
+      t.data_ptr<float>()[0] = NAN;
+    }
+  f.metadata[io::kChecksumKey] = io::data_checksum(f.tensors);
+  io::save_safetensors(best, f.tensors, f.metadata);
+  Outcome r = keel("eval run", tmp);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("'" + poisoned + "'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("non-finite"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace keel
