@@ -99,5 +99,30 @@ TEST(RunDirCliTest, EvalRefusesNonFiniteWeights) {
   EXPECT_NE(r.err.find("non-finite"), std::string::npos) << r.err;
 }
 
+// `keel eval` verifies the checksum of keel's own checkpoints: a flipped bit in a weight is
+// refused, not evaluated.
+TEST(RunDirCliTest, EvalRefusesADamagedCheckpoint) {
+  if (!fs::exists(fs::path(data::kFashionMnistDir) / "train-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "Fashion-MNIST is not installed";
+  TempDir tmp;
+  ASSERT_EQ(keel(std::string("train --run-dir run ") + kTiny, tmp).code, 0);
+  const fs::path best = tmp.path() / "run" / "best.safetensors";
+  std::string bytes;
+  {
+    std::ifstream in(best, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GT(bytes.size(), 64u);
+  bytes[bytes.size() - 3] ^= 0x10;  // a bit of the last tensor's data
+  {
+    std::ofstream out(best, std::ios::binary | std::ios::trunc);
+    out << bytes;
+  }
+  Outcome r =
+      keel("eval " + best.string() + " --config " + (tmp.path() / "run" / "config.toml").string(), tmp);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("checksum"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace keel
