@@ -41,4 +41,56 @@ Tensor Sequential::forward(const Tensor& x) {
   return h;
 }
 
+// ---- ModuleList ---------------------------------------------------------------------------
+
+ModuleList::ModuleList(std::initializer_list<std::shared_ptr<Module>> modules) : Module("ModuleList") {
+  for (const auto& m : modules) push_back(m);
+}
+
+ModuleList::ModuleList(const std::vector<std::shared_ptr<Module>>& modules) : Module("ModuleList") {
+  for (const auto& m : modules) push_back(m);
+}
+
+void ModuleList::push_back(std::shared_ptr<Module> module) {
+  register_module(std::to_string(modules_.size()), module);
+  modules_.push_back(std::move(module));
+}
+
+const std::shared_ptr<Module>& ModuleList::operator[](std::int64_t i) const {
+  const auto n = static_cast<std::int64_t>(modules_.size());
+  KEEL_CHECK(i >= -n && i < n, "ModuleList: index ", i, " is out of range for ", n, " modules");
+  return modules_[static_cast<std::size_t>(i < 0 ? i + n : i)];
+}
+
+// ---- ModuleDict ---------------------------------------------------------------------------
+
+ModuleDict::ModuleDict(std::initializer_list<Item> items) : Module("ModuleDict") {
+  for (const auto& [key, m] : items) insert(key, m);
+}
+
+void ModuleDict::insert(const std::string& key, std::shared_ptr<Module> module) {
+  KEEL_CHECK(!contains(key), "ModuleDict: key '", key, "' already exists");
+  register_module(key, module);
+  items_.emplace_back(key, std::move(module));
+}
+
+bool ModuleDict::contains(const std::string& key) const {
+  for (const auto& item : items_)
+    if (item.first == key) return true;
+  return false;
+}
+
+const std::shared_ptr<Module>& ModuleDict::operator[](const std::string& key) const {
+  for (const auto& item : items_)
+    if (item.first == key) return item.second;
+  detail::fail("ModuleDict: no module with key '", key, "'");
+}
+
+std::vector<std::string> ModuleDict::keys() const {
+  std::vector<std::string> out;
+  out.reserve(items_.size());
+  for (const auto& item : items_) out.push_back(item.first);
+  return out;
+}
+
 }  // namespace keel::nn

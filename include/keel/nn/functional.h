@@ -3,10 +3,12 @@
 // (keel/ops/), named here as in torch.nn.functional; see also functional_conv.h,
 // functional_norm.h and loss.h.
 #include "keel/ops/dropout.h"
+#include "keel/ops/embedding.h"
 #include "keel/ops/linear.h"
 
 namespace keel::nn::functional {
 using ops::dropout;
 using ops::dropout2d;
+using ops::embedding;
 using ops::linear;
 }  // namespace keel::nn::functional
