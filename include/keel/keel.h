@@ -2,6 +2,7 @@
 // The one header users include. It stays light: declarations only; kernels and heavy
 // templates live in the library's .cpp files.
 #include "keel/autograd/grad_mode.h"
+#include "keel/core/device.h"
 #include "keel/core/error.h"
 #include "keel/core/threads.h"
 #include "keel/io/atomic_file.h"

@@ -2,19 +2,47 @@
 // tells over- from underfitting. See `keel --help` and `keel <command> --help`.
 //
 // Exit codes: 0 success; 1 an error (bad input, missing data, non-finite loss); 2 a usage
-// error (unknown option, missing argument); 130 interrupted by Ctrl-C (the run can resume).
+// error (unknown command or option, missing argument); 130 interrupted by Ctrl-C (the run can resume).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <exception>
+#include <functional>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "commands.h"
 #include "keel/core/error.h"
+#include "keel/core/nearest.h"
 #include "keel/train/config.h"
+#include "version.h"
 
 namespace {
 
 constexpr const char* kSetHelp =
     "override a config key, e.g. --set optim.lr=0.1 model.hidden=256,128 (see train --help-config)";
+
+// The error for an unknown command, or "" when the command line names a known one (or none,
+// which CLI11 reports). The first word that is not an option is the command: keel's own options
+// take no values. The guess comes from the same measure as an unknown config key's.
+std::string unknown_command(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') continue;
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands(std::function<bool(const CLI::App*)>{}))
+      names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), word) != names.end()) return "";
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    // Only a near miss gets a guess ("trian", "evl"); for "fly" the list says it all.
+    const std::string guess = keel::nearest(word, names);
+    const bool near = keel::edit_distance(word, guess) <= std::max<std::size_t>(2, word.size() / 2);
+    return "unknown command '" + word + "'" + (near ? "; did you mean '" + guess + "'?" : "") +
+           " (commands: " + list + ")";
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -23,6 +51,8 @@ int main(int argc, char** argv) {
   CLI::App app{"keel: train neural networks on Fashion-MNIST and diagnose over- and underfitting", "keel"};
   app.require_subcommand(1, 1);
   app.footer("Run `keel <command> --help` for a command's options.");
+  app.set_version_flag("--version", keel::cli::version_text,
+                       "print the version, git commit, build type and SIMD target, and exit");
 
   TrainArgs train;
   auto* train_cmd = app.add_subcommand(
@@ -66,11 +96,17 @@ int main(int argc, char** argv) {
   inspect_cmd->add_option("--run", inspect.run, "inspect the trained model of a run directory")
       ->option_text("RUN_DIR");
 
+  if (const std::string unknown = unknown_command(app, argc, argv); !unknown.empty()) {
+    std::cerr << "keel: error: " << unknown << "\nRun `keel --help` for usage.\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "keel: error: " << e.what()

@@ -146,6 +146,7 @@ int run_compare(CompareArgs args) {
       train::Diagnosis d;
       d.summary = "diverged: " + r.message;
       vr.diagnosis = d;
+      vr.stopped_nonfinite = r.log.empty() ? 1 : r.log.back().epoch + 1;  // the trainer logs no partial epoch
     } else {
       vr.diagnosis = r.diagnosis;
     }

@@ -173,6 +173,28 @@ void Module::zero_grad(bool set_to_none) {
   }
 }
 
+namespace {
+// Gives `t` its data on `device` while keeping the handle (and its autograd metadata).
+void move_in_place(Tensor& t, const Device& device) {
+  if (!t.defined()) return;
+  Tensor moved = t.detach().to(device);
+  if (moved.storage() == t.storage()) return;  // already there: always, while the CPU is the only backend
+  TensorImpl& impl = *t.unsafe_impl();
+  impl.storage = moved.storage();
+  impl.offset = moved.storage_offset();
+  impl.strides = moved.strides();
+  Tensor grad = t.grad();  // shares the gradient's TensorImpl, so this moves the gradient itself
+  move_in_place(grad, device);
+}
+}  // namespace
+
+Module& Module::to(const Device& device) {
+  for (auto& kv : params_) move_in_place(kv.second, device);
+  for (auto& kv : buffers_) move_in_place(kv.second, device);
+  for (auto& kv : children_) kv.second->to(device);
+  return *this;
+}
+
 StateDict Module::state_dict() const {
   StateDict out;
   // PyTorch orders each module's parameters, then its buffers, then its children.

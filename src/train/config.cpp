@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "keel/core/error.h"
+#include "keel/core/nearest.h"
 #include "text_format.h"
 
 namespace keel::train {
@@ -158,18 +159,6 @@ const KeySpec* find_spec(const std::string& key) {
   for (const auto& k : schema())
     if (key == k.key) return &k;
   return nullptr;
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
 }
 
 const char* kind_name(Kind k) {

@@ -5,6 +5,9 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "keel/core/error.h"
 #include "train/text_format.h"
@@ -70,7 +73,85 @@ struct PanelSpec {
   const char* title;
   std::array<Metric, 2> metrics;
   bool percent;
+  bool loss;  // clipped to the runs that did not diverge, with markers for those that did
 };
+
+// What the loss panel needs to keep a diverged run from flattening the others.
+struct Divergence {
+  std::vector<std::optional<int>> epoch;  // per series
+  double cap = INFINITY;                  // losses above it are exploding
+  bool any() const {
+    return std::any_of(epoch.begin(), epoch.end(), [](const auto& e) { return e.has_value(); });
+  }
+};
+
+using Point = std::pair<double, double>;  // (epoch, value)
+
+// Losses above this are exploding; none are without a usable typical loss.
+double explode_cap(double typical) {
+  return std::isfinite(typical) && typical > 0 ? kExplodeFactor * typical : INFINITY;
+}
+
+// Cuts a curve to the value range [lo, hi]: the segments between consecutive finite points,
+// each clipped at lo and hi, joined into runs where they meet. A finite point within the range
+// with no finite neighbor is a run of its own (drawn as a dot).
+std::vector<std::vector<Point>> clip_to_range(const std::vector<std::optional<Point>>& pts, double lo,
+                                              double hi) {
+  std::vector<std::vector<Point>> runs;
+  std::vector<Point> run;
+  bool joined = false;  // the current run ends at pts[i], unclipped
+  auto flush = [&] {
+    if (!run.empty()) runs.push_back(std::move(run));
+    run.clear();
+    joined = false;
+  };
+  auto inside = [&](double v) { return v >= lo && v <= hi; };
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const bool has_prev = i > 0 && pts[i - 1], has_next = i + 1 < pts.size() && pts[i + 1];
+    if (!pts[i]) {
+      flush();
+      continue;
+    }
+    const Point a = *pts[i];
+    if (!has_prev && !has_next && inside(a.second)) {
+      flush();
+      runs.push_back({a});
+      continue;
+    }
+    if (!has_next) {
+      flush();
+      continue;
+    }
+    const Point b = *pts[i + 1];
+    // The part t in [t0, t1] of a + t (b - a) whose value is within [lo, hi].
+    double t0 = 0, t1 = 1;
+    const double dv = b.second - a.second;
+    for (const double edge : {lo, hi}) {
+      if (dv == 0) continue;
+      const double t = (edge - a.second) / dv;
+      const bool entering = (edge == lo) == (dv > 0);
+      if (entering) {
+        t0 = std::max(t0, t);
+      } else {
+        t1 = std::min(t1, t);
+      }
+    }
+    if ((dv == 0 && !inside(a.second)) || t0 > t1) {
+      flush();
+      continue;
+    }
+    auto at = [&](double t) { return Point{a.first + t * (b.first - a.first), a.second + t * dv}; };
+    if (!(joined && t0 == 0)) {
+      flush();
+      run.push_back(at(t0));
+    }
+    run.push_back(at(t1));
+    joined = t1 == 1;
+    if (!joined) flush();
+  }
+  flush();
+  return runs;
+}
 
 class SvgWriter {
  public:
@@ -89,23 +170,45 @@ class SvgWriter {
   std::string& out_;
 };
 
-void draw_panel(std::string& out, const PanelSpec& spec, const std::vector<Series>& series, double x0,
-                double y0, double w, double h) {
+void draw_panel(std::string& out, const PanelSpec& spec, const std::vector<Series>& series,
+                const Divergence& div, double x0, double y0, double w, double h) {
   // Plot area inside the panel, leaving room for the title and tick labels.
   const double left = x0 + 58, right = x0 + w - 12, top = y0 + 26, bottom = y0 + h - 38;
   SvgWriter svg(out);
+  auto diverged_at = [&](std::size_t si) { return spec.loss ? div.epoch[si] : std::nullopt; };
 
+  // The value range: in the loss panel only the runs that did not diverge, without their
+  // exploding spikes; failing those, the diverged runs before they diverged; failing those, all.
   double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-  for (const auto& s : series) {
-    for (const auto& m : s.log) {
+  int level = spec.loss ? 0 : 2;
+  for (; level <= 2 && !(ymin <= ymax); ++level) {
+    for (std::size_t si = 0; si < series.size(); ++si) {
+      const auto k = diverged_at(si);
+      if (level == 0 && k) continue;
+      for (const auto& m : series[si].log) {
+        if (level == 1 && k && m.epoch >= *k) continue;
+        for (const auto& metric : spec.metrics) {
+          const double v = m.*metric.field;
+          if (!std::isfinite(v) || (level < 2 && v > div.cap)) continue;
+          ymin = std::min(ymin, v);
+          ymax = std::max(ymax, v);
+        }
+      }
+    }
+  }
+  for (std::size_t si = 0; si < series.size(); ++si) {
+    const auto k = diverged_at(si);
+    for (const auto& m : series[si].log) {
+      if (k && m.epoch > *k) break;
       for (const auto& metric : spec.metrics) {
-        double v = m.*metric.field;
-        if (!std::isfinite(v)) continue;
+        if (!std::isfinite(m.*metric.field)) continue;
         xmin = std::min(xmin, static_cast<double>(m.epoch));
         xmax = std::max(xmax, static_cast<double>(m.epoch));
-        ymin = std::min(ymin, v);
-        ymax = std::max(ymax, v);
       }
+    }
+    if (k) {  // the marker's epoch (after the log's end when training stopped in it)
+      xmin = std::min(xmin, static_cast<double>(*k));
+      xmax = std::max(xmax, static_cast<double>(*k));
     }
   }
   const bool has_data = xmin <= xmax;
@@ -116,7 +219,11 @@ void draw_panel(std::string& out, const PanelSpec& spec, const std::vector<Serie
   auto Y = [&](double v) { return ay.map(v, bottom, top); };
 
   out += "<g class=\"panel\">\n";
-  svg.text((left + right) / 2, y0 + 16, spec.title, "middle", " font-weight=\"bold\"");
+  // Say so when the axis leaves diverged runs out (the loop stopped after level 0).
+  const bool fitted = spec.loss && div.any() && level == 1;
+  svg.text((left + right) / 2, y0 + 16,
+           fitted ? std::string(spec.title) + " (axis fits the runs that did not diverge)" : spec.title,
+           "middle", " font-weight=\"bold\"");
   out += "<rect x=\"" + SvgWriter::px(left) + "\" y=\"" + SvgWriter::px(top) + "\" width=\"" +
          SvgWriter::px(right - left) + "\" height=\"" + SvgWriter::px(bottom - top) +
          "\" fill=\"none\" stroke=\"#444\"/>\n";
@@ -143,37 +250,45 @@ void draw_panel(std::string& out, const PanelSpec& spec, const std::vector<Serie
   svg.text((left + right) / 2, y0 + h - 6, "epoch", "middle");
   if (!has_data) svg.text((left + right) / 2, (top + bottom) / 2, "no data", "middle", " fill=\"#888\"");
 
-  // One path per run of consecutive finite points; a lone point becomes a dot.
+  // One path per visible run of a curve; a lone point becomes a dot. The range is widened by a
+  // hair so that a point on the axis' last tick is not cut by rounding.
+  const double eps = 1e-9 * (ay.hi - ay.lo);
   for (std::size_t si = 0; si < series.size(); ++si) {
     const std::string color = color_of(si, series.size());
+    const auto k = diverged_at(si);
     for (const auto& metric : spec.metrics) {
       const std::string tip = xml_escape(series[si].name + ": " + metric.label);
-      std::vector<std::pair<double, double>> run;
-      auto flush = [&] {
-        if (run.size() == 1) {
-          out += "<circle cx=\"" + SvgWriter::px(run[0].first) + "\" cy=\"" + SvgWriter::px(run[0].second) +
-                 "\" r=\"3\" fill=\"" + color + "\"><title>" + tip + "</title></circle>\n";
-        } else if (run.size() > 1) {
-          out += "<polyline fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.8\"";
-          if (metric.dashed) out += std::string(" stroke-dasharray=\"") + kDash + "\"";
-          out += " points=\"";
-          for (std::size_t k = 0; k < run.size(); ++k) {
-            if (k) out += ' ';
-            out += SvgWriter::px(run[k].first) + "," + SvgWriter::px(run[k].second);
-          }
-          out += "\"><title>" + tip + "</title></polyline>\n";
-        }
-        run.clear();
-      };
+      std::vector<std::optional<Point>> pts;
       for (const auto& m : series[si].log) {
-        double v = m.*metric.field;
-        if (std::isfinite(v)) {
-          run.emplace_back(X(m.epoch), Y(v));
-        } else {
-          flush();
-        }
+        if (k && m.epoch > *k) break;  // a diverged run's loss means nothing after it diverged
+        const double v = m.*metric.field;
+        pts.push_back(std::isfinite(v) ? std::optional<Point>(Point{static_cast<double>(m.epoch), v})
+                                       : std::nullopt);
       }
-      flush();
+      for (const auto& run : clip_to_range(pts, ay.lo - eps, ay.hi + eps)) {
+        if (run.size() == 1) {
+          out += "<circle cx=\"" + SvgWriter::px(X(run[0].first)) + "\" cy=\"" +
+                 SvgWriter::px(Y(run[0].second)) + "\" r=\"3\" fill=\"" + color + "\"><title>" + tip +
+                 "</title></circle>\n";
+          continue;
+        }
+        out += "<polyline fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.8\"";
+        if (metric.dashed) out += std::string(" stroke-dasharray=\"") + kDash + "\"";
+        out += " points=\"";
+        for (std::size_t j = 0; j < run.size(); ++j) {
+          if (j) out += ' ';
+          out += SvgWriter::px(X(run[j].first)) + "," + SvgWriter::px(Y(run[j].second));
+        }
+        out += "\"><title>" + tip + "</title></polyline>\n";
+      }
+    }
+    if (k) {  // where the run left the plot: a triangle on the top edge at the epoch it diverged
+      const double x = X(*k);
+      out += "<polygon class=\"diverged\" points=\"" + SvgWriter::px(x - 6) + "," + SvgWriter::px(top) + " " +
+             SvgWriter::px(x + 6) + "," + SvgWriter::px(top) + " " + SvgWriter::px(x) + "," +
+             SvgWriter::px(top + 10) + "\" fill=\"" + color +
+             "\" stroke=\"#222\" stroke-width=\"0.8\"><title>" + xml_escape(series[si].name) +
+             ": diverged at epoch " + std::to_string(*k) + "</title></polygon>\n";
     }
   }
   out += "</g>\n";
@@ -213,6 +328,42 @@ std::string xml_escape(const std::string& text) {
   return out;
 }
 
+double typical_loss(const std::vector<Series>& series) {
+  std::vector<double> first;
+  for (const auto& s : series) {
+    for (const auto& m : s.log) {
+      if (std::isfinite(m.train_loss)) {
+        first.push_back(m.train_loss);
+        break;
+      }
+    }
+  }
+  if (first.empty()) return NAN;
+  std::sort(first.begin(), first.end());
+  const std::size_t n = first.size();
+  return n % 2 ? first[n / 2] : (first[n / 2 - 1] + first[n / 2]) / 2;
+}
+
+std::vector<std::optional<int>> divergence_epochs(const std::vector<Series>& series, double typical) {
+  const double cap = explode_cap(typical);
+  std::vector<std::optional<int>> out;
+  for (const auto& s : series) {
+    // Walk back over the bad stretch at the end of the log.
+    std::size_t start = s.log.size();
+    while (start > 0 && !(std::isfinite(s.log[start - 1].train_loss) && s.log[start - 1].train_loss <= cap))
+      --start;
+    // A log without any finite train loss did not measure it; that is not a divergence.
+    const bool measured = std::any_of(s.log.begin(), s.log.end(),
+                                      [](const EpochMetrics& m) { return std::isfinite(m.train_loss); });
+    if (start < s.log.size() && measured) {
+      out.emplace_back(s.log[start].epoch);
+    } else {
+      out.push_back(s.stopped_nonfinite);
+    }
+  }
+  return out;
+}
+
 std::string learning_curves_svg(const std::vector<Series>& series, const CurveOptions& o) {
   KEEL_CHECK(o.width >= 300 && o.panel_height >= 150, "learning_curves_svg: width must be >= 300 and ",
              "panel_height >= 150, got ", o.width, " and ", o.panel_height);
@@ -221,7 +372,13 @@ std::string learning_curves_svg(const std::vector<Series>& series, const CurveOp
   // Legend: the line-style key, then one entry per run, wrapping at the width.
   const double item_w = 190, row_h = 20;
   const int per_row = std::max(1, static_cast<int>((o.width - 2 * margin) / item_w));
-  const int legend_rows = 1 + (static_cast<int>(series.size()) + per_row - 1) / per_row;
+  const double typical = std::isnan(o.typical_loss) ? typical_loss(series) : o.typical_loss;
+  Divergence div;
+  div.epoch = divergence_epochs(series, typical);
+  div.cap = explode_cap(typical);
+  const int diverged_rows = static_cast<int>(
+      std::count_if(div.epoch.begin(), div.epoch.end(), [](const auto& e) { return e.has_value(); }));
+  const int legend_rows = 1 + (static_cast<int>(series.size()) + per_row - 1) / per_row + diverged_rows;
   const double height = title_h + o.panel_height + legend_rows * row_h + margin;
 
   std::string out;
@@ -236,13 +393,15 @@ std::string learning_curves_svg(const std::vector<Series>& series, const CurveOp
   const PanelSpec loss{
       "Loss",
       {{{"train loss", &EpochMetrics::train_loss, false}, {"val loss", &EpochMetrics::val_loss, true}}},
-      false};
+      false,
+      true};
   const PanelSpec acc{
       "Accuracy",
       {{{"train accuracy", &EpochMetrics::train_acc, false}, {"val accuracy", &EpochMetrics::val_acc, true}}},
-      true};
-  draw_panel(out, loss, series, margin, title_h, panel_w, o.panel_height);
-  draw_panel(out, acc, series, margin + panel_w + gap, title_h, panel_w, o.panel_height);
+      true,
+      false};
+  draw_panel(out, loss, series, div, margin, title_h, panel_w, o.panel_height);
+  draw_panel(out, acc, series, div, margin + panel_w + gap, title_h, panel_w, o.panel_height);
 
   out += "<g class=\"legend\">\n";
   double ly = title_h + o.panel_height + 14;
@@ -265,6 +424,20 @@ std::string learning_curves_svg(const std::vector<Series>& series, const CurveOp
       name = name.substr(0, cut) + "...";
     }
     svg.text(x + 20, y, name, "start");
+  }
+  // A line of its own for each diverged run, below the entries, with the marker's triangle.
+  double dy = ly + row_h * static_cast<double>((series.size() + per_row - 1) / per_row);
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    if (!div.epoch[i]) continue;
+    dy += row_h;
+    out += "<polygon points=\"" + SvgWriter::px(margin + 1) + "," + SvgWriter::px(dy - 10) + " " +
+           SvgWriter::px(margin + 13) + "," + SvgWriter::px(dy - 10) + " " + SvgWriter::px(margin + 7) + "," +
+           SvgWriter::px(dy) + "\" fill=\"" + color_of(i, series.size()) +
+           "\" stroke=\"#222\" stroke-width=\"0.8\"/>\n";
+    svg.text(margin + 20, dy,
+             series[i].name + ": diverged at epoch " + std::to_string(*div.epoch[i]) +
+                 " (its loss is left off the chart from there on)",
+             "start");
   }
   out += "</g>\n</svg>\n";
   return out;

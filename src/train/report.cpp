@@ -47,6 +47,7 @@ tr.best td { background: #eef7ee; }
 .variant { border: 1px solid #e3e3e3; border-radius: 6px; padding: 4px 16px 12px; margin: 14px 0; }
 .desc { color: #555; margin: 2px 0; }
 .warn { color: #a04000; }
+.diverged { color: #a93226; font-size: 0.85em; }
 svg { max-width: 100%; height: auto; }
 )";
 
@@ -61,11 +62,16 @@ std::string compare_report_html(const std::string& title, const std::vector<Vari
     const auto& v = variants[i];
     diagnoses.push_back(v.diagnosis ? *v.diagnosis : diagnose(v.log));
     summaries.push_back(summarize(v.log));
-    series.push_back({v.name, v.log});
+    series.push_back({v.name, v.log, v.stopped_nonfinite});
     const double acc = summaries.back().best_val_acc;
     if (std::isfinite(acc) && (best_row == variants.size() || acc > summaries[best_row].best_val_acc))
       best_row = i;
   }
+
+  // One loss scale for the combined chart and every variant's own, so they agree on who diverged.
+  const double typical = typical_loss(series);
+  const auto diverged = divergence_epochs(series, typical);
+  auto diverged_text = [&](std::size_t i) { return "diverged at epoch " + std::to_string(*diverged[i]); };
 
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>" + xml_escape(title) +
@@ -78,6 +84,7 @@ std::string compare_report_html(const std::string& title, const std::vector<Vari
   h += "<h2>Learning curves</h2>\n<div class=\"curves\">\n";
   CurveOptions all;
   all.title = title;
+  all.typical_loss = typical;
   h += learning_curves_svg(series, all);
   h += "</div>\n";
 
@@ -89,7 +96,9 @@ std::string compare_report_html(const std::string& title, const std::vector<Vari
     const auto& s = summaries[i];
     const auto& d = diagnoses[i];
     h += i == best_row ? "<tr class=\"best\">" : "<tr>";
-    h += "<td>" + xml_escape(variants[i].name) + "</td>";
+    h += "<td>" + xml_escape(variants[i].name);
+    if (diverged[i]) h += "<br/><span class=\"diverged\">" + diverged_text(i) + "</span>";
+    h += "</td>";
     h += "<td>" + pct_or_none(s.best_val_acc) + "</td>";
     h += "<td>" + pct_or_none(s.final_val_acc) + "</td>";
     h += "<td>" +
@@ -110,6 +119,11 @@ std::string compare_report_html(const std::string& title, const std::vector<Vari
     h += "<section class=\"variant\">\n<h3>" + xml_escape(v.name) + " <span class=\"verdict " +
          verdict_class(d.verdict) + "\">" + to_string(d.verdict) + "</span></h3>\n";
     if (!v.description.empty()) h += "<p class=\"desc\">" + xml_escape(v.description) + "</p>\n";
+    if (diverged[i])
+      h += "<p class=\"warn\">Training " + diverged_text(i) +
+           ": its loss became non-finite or exploding there (above " + detail::fixed(kExplodeFactor, 0) +
+           " times the typical first-epoch loss), so its loss curve stops at that epoch and the loss axis "
+           "fits the other variants.</p>\n";
     if (!d.evidence.empty()) {
       h += "<p>Evidence:</p>\n<ul>\n";
       for (const auto& e : d.evidence) h += "<li>" + xml_escape(e) + "</li>\n";
@@ -130,7 +144,8 @@ std::string compare_report_html(const std::string& title, const std::vector<Vari
     one.title = v.name;
     one.width = 640;
     one.panel_height = 200;
-    h += learning_curves_svg({Series{v.name, v.log}}, one);
+    one.typical_loss = typical;
+    h += learning_curves_svg({Series{v.name, v.log, v.stopped_nonfinite}}, one);
     h += "</section>\n";
   }
   h += "</body>\n</html>\n";

@@ -72,6 +72,13 @@ class Module : public std::enable_shared_from_this<Module> {
   // drops it with set_to_none (PyTorch 2's default; saves a pass over memory).
   void zero_grad(bool set_to_none = false);
 
+  // ---- device -------------------------------------------------------------------------------
+  // Moves every parameter, buffer and gradient to `device`, in place as PyTorch does: the
+  // handles stay the same, so an optimizer built before keeps working. On the CPU (keel's only
+  // backend so far) nothing moves; a device this build lacks throws before anything changes
+  // ("keel was built without CUDA").
+  Module& to(const Device& device);
+
   // ---- state ------------------------------------------------------------------------------
   // Parameters and buffers with PyTorch's key names (detached handles sharing storage).
   StateDict state_dict() const;

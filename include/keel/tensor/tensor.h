@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "keel/core/device.h"
 #include "keel/core/error.h"
 #include "keel/tensor/dims.h"
 #include "keel/tensor/dtype.h"
@@ -98,6 +99,16 @@ class Tensor {
   Tensor to(DType dtype) const;
   Tensor to_float() const { return to(kFloat32); }
   Tensor to_double() const { return to(kFloat64); }
+
+  // ---- device (keel/core/device.h) ------------------------------------------------------
+  // All storage is CPU memory while the CPU is keel's only backend, so device() is the CPU and
+  // TensorImpl has no device field; the Storage will carry its device when a second backend
+  // lands. to(device) asks the backend registry (kernels/backend.h): a device this build has
+  // no backend for throws ("keel was built without CUDA"), and the tensor's own device returns
+  // *this, no copy (as PyTorch: the training loop's `x = x.to(device)` costs nothing on the CPU).
+  Device device() const;
+  bool is_cpu() const { return device().is_cpu(); }
+  Tensor to(const Device& device) const;
 
   // ---- in-place (bump the storage version) ------------------------------------------
   Tensor& fill_(double value);
