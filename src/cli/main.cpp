@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
                    "training-set sizes (default 1000,2000,5000,10000,20000,0; 0 = all)")
       ->delimiter(',')
       ->option_text("N,N,...");
-  curve_cmd->add_option("--run-dir", curve.run_dir, "write the curve here instead of <run.dir>/<run.name>")
+  curve_cmd
+      ->add_option("--run-dir", curve.run_dir, "write the curve here instead of <run.dir>/<run.name>_curve")
       ->option_text("DIR");
   curve_cmd->add_flag("--overwrite", curve.overwrite,
                       "replace a learning curve already in the run directory");

@@ -235,7 +235,11 @@ LearningCurveResult run_learning_curve(const Config& config, const LearningCurve
   // every size); data.train_subset, when set, caps it. Loading is cached, so the runs reuse it.
   Config all = config;
   all.set_value("data.train_subset", "0", "keel curve");
-  const auto available = static_cast<std::int64_t>(load_run_data(all).train->size());
+  const RunData data = load_run_data(all);
+  const auto available = static_cast<std::int64_t>(data.train->size());
+  // A model the config cannot build (model.norm = batch for a GRU, ...) is refused now, not
+  // when the first size starts.
+  build_model(config, data.in_features, data.classes);
   const std::int64_t cap = config.get_int("data.train_subset");
   const std::vector<std::int64_t> sizes = curve_sizes(o.sizes.empty() ? default_curve_sizes() : o.sizes,
                                                       cap > 0 ? std::min(cap, available) : available);
@@ -296,8 +300,7 @@ LearningCurveResult run_learning_curve(const Config& config, const LearningCurve
   }
   write_outputs();
 
-  out << "\nlearning curve (validation: the same " << load_run_data(all).val->size()
-      << " samples for every size)\n";
+  out << "\nlearning curve (validation: the same " << data.val->size() << " samples for every size)\n";
   char line[160];
   std::snprintf(line, sizeof line, "%10s %10s %10s %14s %9s\n", "size", "train err", "val err",
                 "best val err", "seconds");

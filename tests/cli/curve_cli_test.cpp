@@ -105,6 +105,13 @@ TEST(CurveCli, TrainsEachSizeAndWritesTheCurve) {
   Outcome bad = keel("curve --run-dir lc2 --sizes=-3 --set data.dataset=csv data.csv_train=d.csv", tmp);
   EXPECT_EQ(bad.code, 1) << bad.err;
   EXPECT_NE(bad.err.find("--sizes"), std::string::npos) << bad.err;
+  // A config whose model cannot be built is refused before the first size trains.
+  Outcome gru = keel(
+      "curve --run-dir lc3 --set model.arch=gru model.hidden=8 data.dataset=csv data.csv_train=d.csv", tmp);
+  EXPECT_EQ(gru.code, 1) << gru.err;
+  EXPECT_NE(gru.err.find("model.arch = gru"), std::string::npos) << gru.err;
+  EXPECT_EQ(gru.out.find("== size"), std::string::npos) << gru.out;
+  EXPECT_FALSE(fs::exists(tmp.path() / "lc3"));
 }
 
 }  // namespace
