@@ -1,6 +1,7 @@
 #pragma once
 // The `keel` subcommands. Each returns the process exit code and throws keel::Error (or
 // another std::exception) for bad input, which main() prints as one "keel: error:" line.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,15 @@ struct InspectArgs {
   std::string run;  // a run directory: its config and best weights
 };
 int run_inspect(const InspectArgs& args);
+
+struct CurveArgs {
+  std::string config;  // empty: the default MLP run
+  std::vector<std::string> sets;
+  std::vector<std::int64_t> sizes;  // empty: 1k, 2k, 5k, 10k, 20k and all
+  std::string run_dir;              // overrides <run.dir>/<run.name>
+  bool overwrite = false;           // replace a learning curve already there
+};
+int run_curve(CurveArgs args);
 
 // --set collects every word after it, so `keel train --set a=1 config.toml` would take the
 // config file for an assignment: words without '=' that end in .toml become the config.

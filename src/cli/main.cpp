@@ -96,6 +96,24 @@ int main(int argc, char** argv) {
   inspect_cmd->add_option("--run", inspect.run, "inspect the trained model of a run directory")
       ->option_text("RUN_DIR");
 
+  CurveArgs curve;
+  auto* curve_cmd =
+      app.add_subcommand("curve",
+                         "Learning curve: train at growing training-set sizes (same validation split), write "
+                         "learning_curve.csv/.svg and diagnose high bias or high variance");
+  curve_cmd->add_option("config", curve.config, "run configuration (TOML); none: the default MLP");
+  curve_cmd->add_option("--set", curve.sets, kSetHelp);
+  curve_cmd
+      ->add_option("--sizes", curve.sizes,
+                   "training-set sizes (default 1000,2000,5000,10000,20000,0; 0 = all)")
+      ->delimiter(',')
+      ->option_text("N,N,...");
+  curve_cmd
+      ->add_option("--run-dir", curve.run_dir, "write the curve here instead of <run.dir>/<run.name>_curve")
+      ->option_text("DIR");
+  curve_cmd->add_flag("--overwrite", curve.overwrite,
+                      "replace a learning curve already in the run directory");
+
   if (const std::string unknown = unknown_command(app, argc, argv); !unknown.empty()) {
     std::cerr << "keel: error: " << unknown << "\nRun `keel --help` for usage.\n";
     return 2;
@@ -119,6 +137,7 @@ int main(int argc, char** argv) {
     if (*compare_cmd) return run_compare(compare);
     if (*eval_cmd) return run_eval(eval);
     if (*inspect_cmd) return run_inspect(inspect);
+    if (*curve_cmd) return run_curve(curve);
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "keel: error: " << e.what() << "\n";

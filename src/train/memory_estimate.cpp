@@ -55,7 +55,22 @@ MemoryEstimate estimate_memory(const Config& c, std::int64_t in_features, std::i
   // Per hidden unit: the Linear's output, the norm's output, the activation's, dropout's output and mask.
   const double per_unit = 2 + (norm ? 1 : 0) + (dropout ? 2 : 0);
   const auto k = static_cast<double>(classes);
-  if (c.get_string("model.arch") == "cnn") {
+  const std::string& arch = c.get_string("model.arch");
+  if (arch == "gru" || arch == "lstm") {
+    // 28 steps of 28 pixels; gate_count stacked gates per layer (GRU 3, LSTM 4), with both
+    // biases. build_model refuses unequal widths; counting each entry keeps this exact otherwise.
+    const double gates = arch == "gru" ? 3 : 4, steps = 28;
+    double width = 28, hd = 0;
+    for (std::int64_t h : c.get_ints("model.hidden")) {
+      hd = static_cast<double>(h);
+      params += gates * hd * (width + hd) + 2 * gates * hd;
+      // Kept for backward per step: the input and hidden projections, the gate values and the new state.
+      activations += steps * (3 * gates * hd + 2 * hd);
+      width = hd;
+    }
+    params += norm_params(c, hd) + hd * k + k;
+    activations += hd * per_unit;
+  } else if (arch == "cnn") {
     double in_ch = 1, side = 28;
     for (double out_ch : {32.0, 64.0}) {
       params += in_ch * out_ch * 9 + out_ch + norm_params(c, out_ch);
@@ -98,10 +113,12 @@ void check_memory(const Config& c, std::int64_t in_features, std::int64_t classe
   const MemoryEstimate e = estimate_memory(c, in_features, classes, batch);
   const double available = available_memory_bytes();
   if (available <= 0 || e.total() <= available) return;
+  const std::string& arch = c.get_string("model.arch");
   const std::string sizes =
-      c.get_string("model.arch") == "cnn"
-          ? "model.arch = cnn"
-          : "model.hidden = " + hidden_text(c) + " on " + std::to_string(in_features) + " input features";
+      arch == "cnn" ? "model.arch = cnn"
+      : arch == "mlp"
+          ? "model.hidden = " + hidden_text(c) + " on " + std::to_string(in_features) + " input features"
+          : "model.arch = " + arch + " with model.hidden = " + hidden_text(c);
   keel::detail::fail("not enough memory: ", sizes, " with batches of ", batch,
                      " samples (train.batch_size = ", c.get_int("train.batch_size"),
                      ", train.eval_batch_size = ", c.get_int("train.eval_batch_size"), ") needs at least ",

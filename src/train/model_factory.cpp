@@ -9,7 +9,9 @@
 #include "keel/nn/linear.h"
 #include "keel/nn/normalization.h"
 #include "keel/nn/pooling.h"
+#include "keel/nn/rnn.h"
 #include "keel/train/memory_estimate.h"
+#include "keel/train/sequence_layers.h"
 
 namespace keel::train {
 
@@ -44,6 +46,44 @@ std::shared_ptr<nn::Module> norm(const Config& c, std::int64_t features, bool sp
   return std::make_shared<nn::GroupNorm>(groups, features);
 }
 
+// model.arch = gru / lstm: the image read row by row (kRows steps of kRows pixels) by a stack of
+// recurrent layers of one width, the last step's output through an optional LayerNorm and
+// dropout, then a Linear head.
+void add_recurrent(nn::Sequential& seq, const Config& c, std::int64_t in_features, std::int64_t classes) {
+  constexpr std::int64_t kRows = 28;
+  const std::string& arch = c.get_string("model.arch");
+  KEEL_CHECK(in_features == kRows * kRows, "model.arch = ", arch,
+             " reads 28x28 images row by row (28 steps of ", "28 pixels), got ", in_features,
+             " input features");
+  const auto& hidden = c.get_ints("model.hidden");
+  KEEL_CHECK(!hidden.empty(), "model.hidden: model.arch = ", arch, " needs at least one recurrent layer");
+  for (std::int64_t h : hidden)
+    KEEL_CHECK(h == hidden.front(), "model.hidden: the stacked layers of model.arch = ", arch,
+               " share one width (PyTorch's hidden_size); give equal entries such as [", hidden.front(), ", ",
+               hidden.front(), "], got ", h, " after ", hidden.front());
+  const std::string& kind = c.get_string("model.norm");
+  KEEL_CHECK(kind == "none" || kind == "layer", "model.norm = ", kind,
+             " does not apply to model.arch = ", arch,
+             "; use \"layer\" (a LayerNorm on the last step's output) or \"none\"");
+  const double p = c.get_double("model.dropout");
+  nn::RNNOptions o;
+  o.input_size = kRows;
+  o.hidden_size = hidden.front();
+  o.num_layers = static_cast<std::int64_t>(hidden.size());
+  o.batch_first = true;
+  o.dropout = o.num_layers > 1 ? p : 0.0;  // between stacked layers, as PyTorch's dropout argument
+  seq.push_back(std::make_shared<ImageRows>(kRows, kRows));
+  if (arch == "gru") {
+    seq.push_back(std::make_shared<nn::GRU>(o));
+  } else {
+    seq.push_back(std::make_shared<nn::LSTM>(o));
+  }
+  seq.push_back(std::make_shared<LastStep>());
+  if (kind == "layer") seq.push_back(std::make_shared<nn::LayerNorm>(Dims{o.hidden_size}));
+  if (p > 0) seq.push_back(std::make_shared<nn::Dropout>(p));
+  seq.push_back(std::make_shared<nn::Linear>(o.hidden_size, classes));
+}
+
 std::string gain_name(const std::string& act) {
   return act == "gelu" || act == "elu" ? "relu" : act;  // closest entry of calculate_gain's table
 }
@@ -57,7 +97,10 @@ std::shared_ptr<nn::Sequential> build_model(const Config& c, std::int64_t in_fea
   auto seq = std::make_shared<nn::Sequential>();
   const double p = c.get_double("model.dropout");
   const std::string& act = c.get_string("model.activation");
-  if (c.get_string("model.arch") == "cnn") {
+  const std::string& arch = c.get_string("model.arch");
+  if (arch == "gru" || arch == "lstm") {
+    add_recurrent(*seq, c, in_features, classes);
+  } else if (arch == "cnn") {
     KEEL_CHECK(in_features == 28 * 28, "model.arch = cnn expects 28x28 single-channel images, got ",
                in_features, " input features");
     std::int64_t in_ch = 1;

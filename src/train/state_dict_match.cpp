@@ -111,7 +111,24 @@ std::string config_for_state(const nn::StateDict& state) {
   std::vector<Dims> linears;
   std::string norm = "none";
   bool conv = false;
+  std::string recurrent;  // "model.arch=gru model.hidden=..." of a GRU/LSTM layer
   for (const Layer& l : layers) {
+    auto entry = [&](const std::string& name) {
+      return std::find_if(l.entries.begin(), l.entries.end(), [&](const auto& e) { return e.first == name; });
+    };
+    if (entry("weight_ih_l0") != l.entries.end()) {
+      // PyTorch's GRU/LSTM: weight_hh_l0 is (gates * H, H); GRU stacks 3 gates, LSTM 4.
+      auto hh = entry("weight_hh_l0");
+      if (!recurrent.empty() || hh == l.entries.end() || hh->second.size() != 2 || hh->second[1] <= 0)
+        return "";
+      const std::int64_t h = hh->second[1], gates = hh->second[0] / h;
+      if (hh->second[0] % h != 0 || (gates != 3 && gates != 4)) return "";
+      std::string hidden;
+      for (int k = 0; entry("weight_ih_l" + std::to_string(k)) != l.entries.end(); ++k)
+        hidden += (k ? "," : "") + std::to_string(h);
+      recurrent = std::string("model.arch=") + (gates == 3 ? "gru" : "lstm") + " model.hidden=" + hidden;
+      continue;
+    }
     auto weight =
         std::find_if(l.entries.begin(), l.entries.end(), [](const auto& e) { return e.first == "weight"; });
     if (weight == l.entries.end()) return "";
@@ -128,6 +145,7 @@ std::string config_for_state(const nn::StateDict& state) {
   }
   if (linears.empty()) return "";
   const std::string classes = std::to_string(linears.back()[0]) + " classes)";
+  if (!recurrent.empty()) return conv ? "" : recurrent + " model.norm=" + norm + " (" + classes;
   if (conv) return "model.arch=cnn model.norm=" + norm + " (" + classes;
   std::string hidden;
   for (std::size_t i = 0; i + 1 < linears.size(); ++i)
@@ -167,7 +185,7 @@ nn::StateDict match_state_dict(const nn::StateDict& expected, nn::StateDict foun
     os << "\nthe file holds the model of --set " << have_config;
     if (!want_config.empty()) os << "\nthe configuration builds " << want_config;
   } else {
-    os << "\nthe file's tensors are not a model keel builds (an MLP or the CNN of model.arch)";
+    os << "\nthe file's tensors are not a model keel builds (an MLP, the CNN or a GRU/LSTM of model.arch)";
   }
   throw Error(os.str());
 }

@@ -28,6 +28,25 @@ TEST(MemoryEstimate, CountsTheParametersBuildModelMakes) {
   Config cnn;
   cnn.set("model.arch=cnn");
   EXPECT_EQ(estimate_memory(cnn, 784, 10, 0).parameters, parameter_count(cnn, 784, 10));
+  for (const char* arch : {"gru", "lstm"})
+    for (const char* norm : {"none", "layer"})
+      for (const char* hidden : {"8", "12,12,12"}) {
+        Config rnn;
+        rnn.set(std::string("model.arch=") + arch);
+        rnn.set(std::string("model.norm=") + norm);
+        rnn.set(std::string("model.hidden=") + hidden);
+        EXPECT_EQ(estimate_memory(rnn, 784, 10, 0).parameters, parameter_count(rnn, 784, 10))
+            << arch << " " << norm << " " << hidden;
+      }
+}
+
+TEST(MemoryEstimate, AHugeRecurrentModelIsRefusedNamingTheArch) {
+  Config c;
+  c.set("model.arch=gru");
+  c.set("model.norm=none");
+  c.set("model.hidden=1000000,1000000");
+  const std::string m = error_of([&] { keel::train::build_model(c, 784, 10); });
+  EXPECT_NE(m.find("model.arch = gru with model.hidden = [1000000, 1000000]"), std::string::npos) << m;
 }
 
 TEST(MemoryEstimate, GrowsWithTheOptimizerStateAndTheBatch) {

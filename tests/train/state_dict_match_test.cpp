@@ -96,9 +96,28 @@ TEST(StateDictMatch, ConfigForStateNamesNormsAndDepth) {
   cnn.set("model.arch=cnn");
   EXPECT_EQ(train::config_for_state(train::build_model(cnn, 784, 10)->state_dict()),
             "model.arch=cnn model.norm=batch (10 classes)");
+  train::Config gru;
+  for (const char* s : {"model.arch=gru", "model.hidden=8,8", "model.norm=layer"}) gru.set(s);
+  EXPECT_EQ(train::config_for_state(train::build_model(gru, 784, 10)->state_dict()),
+            "model.arch=gru model.hidden=8,8 model.norm=layer (or group) (10 classes)");
   nn::StateDict odd;
   odd.emplace_back("encoder.weight", zeros({2, 2}));
   EXPECT_EQ(train::config_for_state(odd), "");
+}
+
+// A GRU's checkpoint offered to an LSTM config is refused, naming the config of each side.
+TEST(StateDictMatch, ARecurrentMismatchNamesBothArchs) {
+  train::Config gru, lstm;
+  for (const char* s : {"model.arch=gru", "model.hidden=6", "model.norm=none", "model.dropout=0"}) gru.set(s);
+  for (const char* s : {"model.arch=lstm", "model.hidden=6", "model.norm=none", "model.dropout=0"})
+    lstm.set(s);
+  auto from = train::build_model(gru, 784, 10), to = train::build_model(lstm, 784, 10);
+  const std::string m =
+      error_of([&] { train::match_state_dict(to->state_dict(), from->state_dict(), "g.safetensors"); });
+  for (const char* part : {"1.weight_ih_l0 [18, 28]", "1.weight_ih_l0 [24, 28]",
+                           "--set model.arch=gru model.hidden=6 model.norm=none (10 classes)",
+                           "builds model.arch=lstm model.hidden=6 model.norm=none (10 classes)"})
+    EXPECT_NE(m.find(part), std::string::npos) << "'" << part << "' not in:\n" << m;
 }
 
 }  // namespace

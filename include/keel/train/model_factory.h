@@ -1,7 +1,8 @@
 #pragma once
 // Builds the models `keel train` runs from a Config: the MLP (Linear -> norm -> activation ->
 // dropout per hidden layer) and the CNN (two Conv2d-norm-ReLU-MaxPool blocks, then
-// Linear(3136, 128)-ReLU-Dropout-Linear), and applies the configured weight initialization.
+// Linear(3136, 128)-ReLU-Dropout-Linear), the row-sequential GRU/LSTM (ImageRows -> GRU or LSTM,
+// batch_first -> LastStep -> LayerNorm (model.norm = layer) -> Dropout -> Linear), and applies the configured weight initialization.
 #include <memory>
 
 #include "keel/nn/container.h"
@@ -14,7 +15,8 @@ std::shared_ptr<nn::Sequential> build_model(const Config& config, std::int64_t i
                                             std::int64_t classes);
 
 // Re-initializes every Linear/Conv2d weight (and zeroes biases) by model.init:
-// default (PyTorch's), constant, uniform, normal, xavier, kaiming or orthogonal.
+// default (PyTorch's), constant, uniform, normal, xavier, kaiming or orthogonal. Recurrent
+// layers keep PyTorch's initialization.
 void initialize_weights(nn::Module& model, const Config& config);
 
 }  // namespace keel::train
