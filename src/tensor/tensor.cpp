@@ -110,6 +110,19 @@ void* Tensor::raw_data() const {
          impl().offset * static_cast<std::int64_t>(element_size());
 }
 
+View Tensor::raw() const {
+  View v;
+  if (!defined()) return v;
+  v.data = raw_data();
+  v.dtype = dtype();
+  v.ndim = dim();
+  for (int d = 0; d < v.ndim; ++d) {
+    v.sizes[d] = sizes()[d];
+    v.strides[d] = strides()[d];
+  }
+  return v;
+}
+
 double Tensor::item() const {
   KEEL_CHECK(numel() == 1, "item: a Tensor with ", numel(), " elements (shape ", sizes(),
              ") cannot be converted to a scalar");

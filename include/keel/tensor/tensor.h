@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "keel/core/error.h"
+#include "keel/core/view.h"
 #include "keel/tensor/dims.h"
 #include "keel/tensor/dtype.h"
 #include "keel/tensor/storage.h"
@@ -66,6 +67,9 @@ class Tensor {
     return static_cast<T*>(raw_data());
   }
   void* raw_data() const;
+  // What a kernel sees: data pointer, dtype, sizes and strides (an empty View when undefined).
+  View raw() const;
+  operator View() const { return raw(); }  // NOLINT: implicit, so kernel calls take Tensors
   // The value of a one-element tensor, converted to T.
   template <class T>
   T item() const {
