@@ -3,6 +3,10 @@
 
 namespace keel {
 
+// Here, where AutogradMeta is a complete type, so that TensorImpl's unique_ptr can delete it.
+TensorImpl::TensorImpl() = default;
+TensorImpl::~TensorImpl() = default;
+
 namespace {
 autograd::AutogradMeta& meta_of(const Tensor& t) {
   TensorImpl* impl = t.unsafe_impl();

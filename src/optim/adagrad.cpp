@@ -2,7 +2,7 @@
 
 #include "keel/autograd/grad_mode.h"
 #include "keel/tensor/factories.h"
-#include "kernels/cpu/optimizer_steps.h"
+#include "ops/optimizer_steps.h"
 #include "optim/check.h"
 
 namespace keel::optim {
@@ -45,9 +45,9 @@ void Adagrad::step() {
       it = s.buffers.emplace("sum", full(p.sizes(), group.get("initial_accumulator_value"), p.dtype())).first;
     s.step += 1;
     const double lr = group.get("lr"), lr_decay = group.get("lr_decay");
-    kernels::AdagradArgs a{lr / (1.0 + (static_cast<double>(s.step) - 1.0) * lr_decay),
-                           group.get("weight_decay"), group.get("eps"), detail::flag(group, "maximize")};
-    kernels::adagrad_step(p.dtype(), p.raw_data(), g.raw_data(), it->second.raw_data(), p.numel(), a);
+    ops::AdagradArgs a{lr / (1.0 + (static_cast<double>(s.step) - 1.0) * lr_decay), group.get("weight_decay"),
+                       group.get("eps"), detail::flag(group, "maximize")};
+    ops::adagrad_step_(p, g, it->second, a);
   });
 }
 

@@ -5,7 +5,7 @@
 #include "keel/autograd/grad_mode.h"
 #include "keel/optim/adamw.h"
 #include "keel/tensor/factories.h"
-#include "kernels/cpu/optimizer_steps.h"
+#include "ops/optimizer_steps.h"
 #include "optim/check.h"
 
 namespace keel::optim {
@@ -60,10 +60,10 @@ void Adam::step() {
     const bool amsgrad = detail::flag(group, "amsgrad");
     Tensor& m = zero_buffer(s, "exp_avg", p);
     Tensor& v = zero_buffer(s, "exp_avg_sq", p);
-    void* vmax = amsgrad ? zero_buffer(s, "max_exp_avg_sq", p).raw_data() : nullptr;
+    const Tensor& vmax = amsgrad ? zero_buffer(s, "max_exp_avg_sq", p) : ops::kNoBuffer;
     s.step += 1;
     const double step = static_cast<double>(s.step);
-    kernels::AdamArgs a{};
+    ops::AdamArgs a{};
     a.beta1 = beta1;
     a.beta2 = beta2;
     a.eps = group.get("eps");
@@ -74,7 +74,7 @@ void Adam::step() {
     a.decay = decoupled_ ? 1.0 - lr * wd : 1.0;
     a.amsgrad = amsgrad;
     a.maximize = detail::flag(group, "maximize");
-    kernels::adam_step(p.dtype(), p.raw_data(), g.raw_data(), m.raw_data(), v.raw_data(), vmax, p.numel(), a);
+    ops::adam_step_(p, g, m, v, vmax, a);
   });
 }
 

@@ -2,7 +2,7 @@
 
 #include "keel/autograd/grad_mode.h"
 #include "keel/tensor/factories.h"
-#include "kernels/cpu/optimizer_steps.h"
+#include "ops/optimizer_steps.h"
 #include "optim/check.h"
 
 namespace keel::optim {
@@ -18,10 +18,10 @@ Options to_options(const RMSpropOptions& o) {
           {"maximize", o.maximize ? 1.0 : 0.0}};
 }
 
-void* zero_buffer(ParamState& s, const char* name, const Tensor& p) {
+const Tensor& zero_buffer(ParamState& s, const char* name, const Tensor& p) {
   auto it = s.buffers.find(name);
   if (it == s.buffers.end()) it = s.buffers.emplace(name, zeros(p.sizes(), p.dtype())).first;
-  return it->second.raw_data();
+  return it->second;
 }
 }  // namespace
 
@@ -46,18 +46,18 @@ void RMSprop::validate(const Options& o) const {
 void RMSprop::step() {
   NoGradGuard guard;
   for_each_param("RMSprop", [](Tensor& p, const Tensor& g, ParamState& s, const ParamGroup& group) {
-    kernels::RmspropArgs a{group.get("lr"),
-                           group.get("alpha"),
-                           group.get("eps"),
-                           group.get("weight_decay"),
-                           group.get("momentum"),
-                           detail::flag(group, "centered"),
-                           detail::flag(group, "maximize")};
-    void* sq = zero_buffer(s, "square_avg", p);
-    void* buf = a.momentum > 0 ? zero_buffer(s, "momentum_buffer", p) : nullptr;
-    void* ga = a.centered ? zero_buffer(s, "grad_avg", p) : nullptr;
+    ops::RmspropArgs a{group.get("lr"),
+                       group.get("alpha"),
+                       group.get("eps"),
+                       group.get("weight_decay"),
+                       group.get("momentum"),
+                       detail::flag(group, "centered"),
+                       detail::flag(group, "maximize")};
+    const Tensor& sq = zero_buffer(s, "square_avg", p);
+    const Tensor& buf = a.momentum > 0 ? zero_buffer(s, "momentum_buffer", p) : ops::kNoBuffer;
+    const Tensor& ga = a.centered ? zero_buffer(s, "grad_avg", p) : ops::kNoBuffer;
     s.step += 1;
-    kernels::rmsprop_step(p.dtype(), p.raw_data(), g.raw_data(), sq, ga, buf, p.numel(), a);
+    ops::rmsprop_step_(p, g, sq, ga, buf, a);
   });
 }
 

@@ -2,7 +2,7 @@
 
 #include "keel/autograd/grad_mode.h"
 #include "keel/tensor/factories.h"
-#include "kernels/cpu/optimizer_steps.h"
+#include "ops/optimizer_steps.h"
 #include "optim/check.h"
 
 namespace keel::optim {
@@ -44,7 +44,7 @@ void SGD::step() {
   // map lookups, and a small model's step is dominated by such bookkeeping. Reading them at
   // every step() still picks up changes made through param_groups() between steps.
   const ParamGroup* read_for = nullptr;
-  kernels::SgdArgs group_args{};
+  ops::SgdArgs group_args{};
   for_each_param("SGD", [&](Tensor& p, const Tensor& g, ParamState& s, const ParamGroup& group) {
     if (&group != read_for) {
       group_args = {group.get("lr"),
@@ -56,8 +56,8 @@ void SGD::step() {
                     false};
       read_for = &group;
     }
-    kernels::SgdArgs a = group_args;
-    void* buf = nullptr;
+    ops::SgdArgs a = group_args;
+    const Tensor* buf = &ops::kNoBuffer;
     if (a.momentum != 0.0) {
       auto it = s.buffers.find("momentum_buffer");
       if (it == s.buffers.end()) {
@@ -65,9 +65,9 @@ void SGD::step() {
         it = s.buffers.emplace("momentum_buffer", empty(p.sizes(), p.dtype())).first;
         a.first = true;
       }
-      buf = it->second.raw_data();
+      buf = &it->second;
     }
-    kernels::sgd_step(p.dtype(), p.raw_data(), g.raw_data(), buf, p.numel(), a);
+    ops::sgd_step_(p, g, *buf, a);
   });
 }
 

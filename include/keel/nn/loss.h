@@ -1,33 +1,28 @@
 #pragma once
 // Loss functions (torch.nn.*Loss and their functional forms), with reduction
 // "none" | "mean" | "sum" and PyTorch's numerics (log-sum-exp inside CrossEntropy,
-// log clamped at -100 in BCELoss, the stable softplus form in BCEWithLogits).
+// log clamped at -100 in BCELoss, the stable softplus form in BCEWithLogits). The functional
+// forms are the ops of keel/ops/loss.h, named here as in torch.nn.functional.
 #include <cstdint>
 #include <string>
 
 #include "keel/nn/module.h"
+#include "keel/ops/loss.h"
 
 namespace keel::nn {
 
-enum class Reduction { None, Mean, Sum };
+using ops::Reduction;
 // Parses "none", "mean" or "sum"; anything else is an error naming the value.
 Reduction parse_reduction(const std::string& s);
 
 namespace functional {
-Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
-Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
-// input (N, C) or (N, C, d...) log-probabilities; target int64 class indices (N) / (N, d...).
-Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
-                std::int64_t ignore_index = -100, Reduction reduction = Reduction::Mean);
-// input logits (N, C) or (N, C, d...); target int64 class indices.
-Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
-                     std::int64_t ignore_index = -100, Reduction reduction = Reduction::Mean,
-                     double label_smoothing = 0.0);
+using ops::cross_entropy;
+using ops::l1_loss;
+using ops::mse_loss;
+using ops::nll_loss;
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
                             Reduction reduction = Reduction::Mean);
-Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
-                                        const Tensor& weight = Tensor(), const Tensor& pos_weight = Tensor(),
-                                        Reduction reduction = Reduction::Mean);
+using ops::binary_cross_entropy_with_logits;
 }  // namespace functional
 
 // Loss modules hold their options; call them with (input, target).

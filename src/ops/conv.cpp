@@ -1,6 +1,6 @@
-// conv2d and the 2-D poolings in keel::nn::functional: argument checks with PyTorch's
+// conv2d and the 2-D poolings: argument checks with PyTorch's
 // messages, output sizes, kernels, and autograd records.
-#include "keel/nn/functional_conv.h"
+#include "keel/ops/conv.h"
 
 #include <sstream>
 
@@ -9,7 +9,7 @@
 #include "kernels/cpu/conv.h"
 #include "kernels/cpu/pooling.h"
 
-namespace keel::nn {
+namespace keel::ops {
 
 std::string Pair::str(bool as_given) const {
   std::ostringstream os;
@@ -20,8 +20,6 @@ std::string Pair::str(bool as_given) const {
   }
   return os.str();
 }
-
-namespace functional {
 
 using autograd::SavedTensor;
 using autograd::Tensors;
@@ -313,5 +311,4 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Pair output_size) {
   });
 }
 
-}  // namespace functional
-}  // namespace keel::nn
+}  // namespace keel::ops

@@ -1,6 +1,6 @@
 // batch_norm, layer_norm, instance_norm and group_norm: argument checks, the running-statistics
 // update, and autograd records around the fused kernels in kernels/cpu/normalization.
-#include "keel/nn/functional_norm.h"
+#include "keel/ops/normalization.h"
 
 #include <cmath>
 #include <sstream>
@@ -11,7 +11,7 @@
 #include "keel/tensor/factories.h"
 #include "kernels/cpu/normalization.h"
 
-namespace keel::nn::functional {
+namespace keel::ops {
 
 using autograd::SavedTensor;
 using autograd::Tensors;
@@ -284,4 +284,4 @@ Tensor instance_norm(const Tensor& input, const Tensor& running_mean, const Tens
   return y;
 }
 
-}  // namespace keel::nn::functional
+}  // namespace keel::ops

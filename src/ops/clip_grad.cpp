@@ -1,4 +1,6 @@
-#include "keel/nn/utils/clip_grad.h"
+// clip_grad_norm_ and clip_grad_value_: gradient norms and in-place scaling over the
+// gradient-norm kernels.
+#include "keel/ops/clip_grad.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +10,7 @@
 #include "keel/tensor/factories.h"
 #include "kernels/cpu/grad_norm.h"
 
-namespace keel::nn::utils {
+namespace keel::ops {
 
 namespace {
 
@@ -112,4 +114,4 @@ void clip_grad_value_(const Tensor& parameter, double clip_value) {
   clip_grad_value_(std::vector<Tensor>{parameter}, clip_value);
 }
 
-}  // namespace keel::nn::utils
+}  // namespace keel::ops
