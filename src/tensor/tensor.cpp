@@ -2,6 +2,8 @@
 // src/ops/views.cpp and src/ops/copy.cpp.
 #include "keel/tensor/tensor.h"
 
+#include <cstring>
+
 #include "keel/tensor/dispatch.h"
 
 namespace keel {
@@ -29,16 +31,19 @@ void* Tensor::raw_data() const {
          impl().offset * static_cast<std::int64_t>(element_size());
 }
 
+// Called for every kernel operand, so it reads the impl once and copies the fixed-size
+// arrays whole (Dims keeps unused entries zeroed).
 View Tensor::raw() const {
   View v;
-  if (!defined()) return v;
-  v.data = raw_data();
-  v.dtype = dtype();
-  v.ndim = dim();
-  for (int d = 0; d < v.ndim; ++d) {
-    v.sizes[d] = sizes()[d];
-    v.strides[d] = strides()[d];
-  }
+  const TensorImpl* p = impl_.get();
+  if (p == nullptr) return v;
+  v.data = static_cast<char*>(p->storage->data()) +
+           p->offset * static_cast<std::int64_t>(keel::element_size(p->dtype));
+  v.dtype = p->dtype;
+  v.ndim = p->sizes.size();
+  static_assert(sizeof(v.sizes) == kMaxDims * sizeof(std::int64_t));
+  std::memcpy(v.sizes, p->sizes.data(), sizeof(v.sizes));
+  std::memcpy(v.strides, p->strides.data(), sizeof(v.strides));
   return v;
 }
 
