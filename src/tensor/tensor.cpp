@@ -34,9 +34,9 @@ void* Tensor::raw_data() const {
 // Called for every kernel operand, so it reads the impl once and copies the fixed-size
 // arrays whole (Dims keeps unused entries zeroed).
 View Tensor::raw() const {
-  View v;
   const TensorImpl* p = impl_.get();
-  if (p == nullptr) return v;
+  if (p == nullptr) return View{};
+  View v;
   v.data = static_cast<char*>(p->storage->data()) +
            p->offset * static_cast<std::int64_t>(keel::element_size(p->dtype));
   v.dtype = p->dtype;

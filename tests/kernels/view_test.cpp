@@ -15,7 +15,7 @@ namespace {
 
 View view_of(std::vector<double>& buf, std::initializer_list<std::int64_t> sizes,
              std::initializer_list<std::int64_t> strides, std::int64_t offset = 0) {
-  View v;
+  View v{};
   v.data = buf.data() + offset;
   v.dtype = kFloat64;
   v.ndim = static_cast<int>(sizes.size());

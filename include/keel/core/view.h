@@ -16,8 +16,10 @@ struct View {
   void* data = nullptr;  // null for an undefined tensor (an optional operand left out)
   DType dtype = DType::Float32;
   int ndim = 0;
-  std::int64_t sizes[kMaxDims] = {};
-  std::int64_t strides[kMaxDims] = {};  // in elements
+  // Entries [0, ndim) are the view's; the rest are unspecified (View{} zeroes them). Left
+  // uninitialized so that making a View, once per kernel operand, writes each entry once.
+  std::int64_t sizes[kMaxDims];
+  std::int64_t strides[kMaxDims];  // in elements
 
   bool defined() const { return data != nullptr; }
   int dim() const { return ndim; }
