@@ -2,6 +2,8 @@
 // src/ops/views.cpp and src/ops/copy.cpp.
 #include "keel/tensor/tensor.h"
 
+#include <cstring>
+
 #include "keel/tensor/dispatch.h"
 
 namespace keel {
@@ -27,6 +29,22 @@ bool Tensor::shares_storage(const Tensor& other) const {
 void* Tensor::raw_data() const {
   return static_cast<char*>(impl().storage->data()) +
          impl().offset * static_cast<std::int64_t>(element_size());
+}
+
+// Called for every kernel operand, so it reads the impl once and copies the fixed-size
+// arrays whole (Dims keeps unused entries zeroed).
+View Tensor::raw() const {
+  const TensorImpl* p = impl_.get();
+  if (p == nullptr) return View{};
+  View v;
+  v.data = static_cast<char*>(p->storage->data()) +
+           p->offset * static_cast<std::int64_t>(keel::element_size(p->dtype));
+  v.dtype = p->dtype;
+  v.ndim = p->sizes.size();
+  static_assert(sizeof(v.sizes) == kMaxDims * sizeof(std::int64_t));
+  std::memcpy(v.sizes, p->sizes.data(), sizeof(v.sizes));
+  std::memcpy(v.strides, p->strides.data(), sizeof(v.strides));
+  return v;
 }
 
 double Tensor::item() const {

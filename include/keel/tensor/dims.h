@@ -6,9 +6,9 @@
 #include <iosfwd>
 #include <vector>
 
-namespace keel {
+#include "keel/core/view.h"  // kMaxDims
 
-inline constexpr int kMaxDims = 8;
+namespace keel {
 
 class Dims {
  public:

@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 
+#include "keel/core/allocator.h"
+
 namespace keel {
 
 class Storage {
@@ -31,14 +33,5 @@ class Storage {
   bool owned_ = true;
   std::function<void(void*)> deleter_;
 };
-
-// The caching allocator behind Storage: freed blocks are kept by size class and reused,
-// so a training loop stops page-faulting after its first step.
-namespace allocator {
-void* allocate(std::size_t nbytes);
-void deallocate(void* p, std::size_t nbytes);
-std::size_t cached_bytes();
-void empty_cache();  // returns every cached block to the system
-}  // namespace allocator
 
 }  // namespace keel

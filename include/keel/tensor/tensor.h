@@ -11,6 +11,7 @@
 
 #include "keel/core/device.h"
 #include "keel/core/error.h"
+#include "keel/core/view.h"
 #include "keel/tensor/dims.h"
 #include "keel/tensor/dtype.h"
 #include "keel/tensor/storage.h"
@@ -67,6 +68,9 @@ class Tensor {
     return static_cast<T*>(raw_data());
   }
   void* raw_data() const;
+  // What a kernel sees: data pointer, dtype, sizes and strides (an empty View when undefined).
+  View raw() const;
+  operator View() const { return raw(); }  // NOLINT: implicit, so kernel calls take Tensors
   // The value of a one-element tensor, converted to T.
   template <class T>
   T item() const {

@@ -194,11 +194,11 @@ HWY_AFTER_NAMESPACE();
 namespace keel::kernels {
 KEEL_EXPORT(BinaryLoop);
 
-void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, double alpha) {
-  const Tensor* ops[3] = {&out, &a, &b};
+void binary(BinaryOp op, const View& out, const View& a, const View& b, double alpha) {
+  const View* ops[3] = {&out, &a, &b};
   ElementIter it(ops, 3);
   auto* fn = &KEEL_DISPATCH(BinaryLoop);
-  int dt = static_cast<int>(a.dtype());
+  int dt = static_cast<int>(a.dtype);
   it.run([fn, op, dt, alpha](char** p, const std::int64_t* s, std::int64_t n) {
     fn(static_cast<int>(op), dt, p, s, n, alpha);
   });

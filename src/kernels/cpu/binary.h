@@ -1,5 +1,5 @@
 #pragma once
-#include "keel/tensor/tensor.h"
+#include "keel/core/view.h"
 
 namespace keel::kernels {
 
@@ -21,6 +21,6 @@ enum class BinaryOp : int {
 
 // out = op(a, b), with a and b broadcast to out's shape. a, b and out share one dtype,
 // except comparisons, whose out is bool. `alpha` scales b for Add and Sub.
-void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, double alpha = 1.0);
+void binary(BinaryOp op, const View& out, const View& a, const View& b, double alpha = 1.0);
 
 }  // namespace keel::kernels

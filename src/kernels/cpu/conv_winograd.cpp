@@ -16,7 +16,7 @@
 #include <tuple>
 #include <vector>
 
-#include "keel/tensor/storage.h"
+#include "keel/core/allocator.h"
 
 namespace keel::kernels {
 namespace {

@@ -2,17 +2,17 @@
 
 #include <cstring>
 
-#include "keel/tensor/dispatch.h"
 #include "kernels/cpu/iter.h"
+#include "kernels/cpu/type_switch.h"
 
 namespace keel::kernels {
 
-void copy(const Tensor& dst, const Tensor& src) {
-  const Tensor* ops[2] = {&dst, &src};
+void copy(const View& dst, const View& src) {
+  const View* ops[2] = {&dst, &src};
   ElementIter it(ops, 2);
-  KEEL_DISPATCH_ALL(dst.dtype(), "copy_", [&] {
+  KERNEL_SWITCH_ALL(dst.dtype, "copy_", [&] {
     using out_t = scalar_t;
-    KEEL_DISPATCH_ALL(src.dtype(), "copy_", [&] {
+    KERNEL_SWITCH_ALL(src.dtype, "copy_", [&] {
       using in_t = scalar_t;
       it.run([](char** p, const std::int64_t* s, std::int64_t n) {
         auto* o = reinterpret_cast<out_t*>(p[0]);
@@ -33,10 +33,10 @@ void copy(const Tensor& dst, const Tensor& src) {
   });
 }
 
-void fill(const Tensor& dst, double value) {
-  const Tensor* ops[1] = {&dst};
+void fill(const View& dst, double value) {
+  const View* ops[1] = {&dst};
   ElementIter it(ops, 1);
-  KEEL_DISPATCH_ALL(dst.dtype(), "fill_", [&] {
+  KERNEL_SWITCH_ALL(dst.dtype, "fill_", [&] {
     const auto v = static_cast<scalar_t>(value);
     it.run([v](char** p, const std::int64_t* s, std::int64_t n) {
       if (s[0] == sizeof(scalar_t)) {

@@ -84,20 +84,20 @@ double nll_sum(const T* logp, const std::int64_t* target, std::int64_t rows, std
 }
 }  // namespace
 
-double nll_sum_rows(const Tensor& logp, const std::int64_t* target, std::int64_t rows, std::int64_t n,
+double nll_sum_rows(const View& logp, const std::int64_t* target, std::int64_t rows, std::int64_t n,
                     std::int64_t ignore_index, std::int64_t* count) {
-  if (logp.dtype() == DType::Float32)
-    return nll_sum(static_cast<const float*>(logp.raw_data()), target, rows, n, ignore_index, count);
-  return nll_sum(static_cast<const double*>(logp.raw_data()), target, rows, n, ignore_index, count);
+  if (logp.dtype == DType::Float32)
+    return nll_sum(static_cast<const float*>(logp.data), target, rows, n, ignore_index, count);
+  return nll_sum(static_cast<const double*>(logp.data), target, rows, n, ignore_index, count);
 }
 
-void cross_entropy_backward_rows(const Tensor& gx, const Tensor& logp, const std::int64_t* target,
+void cross_entropy_backward_rows(const View& gx, const View& logp, const std::int64_t* target,
                                  std::int64_t rows, std::int64_t n, std::int64_t ignore_index, double scale) {
   if (rows * n == 0) return;
   auto* fn = &KEEL_DISPATCH(CrossEntropyBackwardRows);
-  const bool f32 = logp.dtype() == DType::Float32;
-  void* gxp = gx.raw_data();
-  const void* lp = logp.raw_data();
+  const bool f32 = logp.dtype == DType::Float32;
+  void* gxp = gx.data;
+  const void* lp = logp.data;
   parallel_for(0, rows, std::max<std::int64_t>(1, kGrain / n), [&](std::int64_t lo, std::int64_t hi) {
     fn(f32, gxp, lp, target, n, lo, hi, ignore_index, scale);
   });

@@ -4,7 +4,7 @@
 // thread count), and the in-place scale or clamp.
 #include <cstdint>
 
-#include "keel/tensor/dtype.h"
+#include "keel/core/dtype.h"
 
 namespace keel::kernels {
 

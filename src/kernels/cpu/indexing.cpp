@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "keel/tensor/dispatch.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/type_switch.h"
 
 namespace keel::kernels {
 
@@ -14,7 +14,7 @@ struct Split {
 };
 
 // t viewed as [outer, t.size(dim), inner].
-Split split_at(const Tensor& t, int dim) {
+Split split_at(const View& t, int dim) {
   Split s;
   for (int d = 0; d < t.dim(); ++d) {
     if (d < dim) s.outer *= t.size(d);
@@ -33,7 +33,7 @@ struct RowWalk {
   std::int64_t sizes[kMaxDims], xs[kMaxDims];
   int dim;
 
-  RowWalk(const Tensor& index, const Dims& x_strides, int dim_) : dim(dim_) {
+  RowWalk(const View& index, const std::int64_t* x_strides, int dim_) : dim(dim_) {
     nd = index.dim();
     len = index.size(nd - 1);
     rows = len == 0 ? 0 : index.numel() / len;
@@ -55,11 +55,11 @@ struct RowWalk {
 
 }  // namespace
 
-void index_select(const Tensor& out, const Tensor& x, int dim, const Tensor& index) {
+void index_select(const View& out, const View& x, int dim, const View& index) {
   Split s = split_at(x, dim);
   const std::int64_t n = index.numel();
   const std::int64_t* idx = index.data_ptr<std::int64_t>();
-  KEEL_DISPATCH_ALL(x.dtype(), "index_select", [&] {
+  KERNEL_SWITCH_ALL(x.dtype, "index_select", [&] {
     const scalar_t* xp = x.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
     const std::int64_t inner = s.inner, size = s.size;
@@ -74,11 +74,11 @@ void index_select(const Tensor& out, const Tensor& x, int dim, const Tensor& ind
   });
 }
 
-void index_add(const Tensor& out, int dim, const Tensor& index, const Tensor& src) {
+void index_add(const View& out, int dim, const View& index, const View& src) {
   Split s = split_at(out, dim);
   const std::int64_t n = index.numel();
   const std::int64_t* idx = index.data_ptr<std::int64_t>();
-  KEEL_DISPATCH_NUMERIC(out.dtype(), "index_add", [&] {
+  KERNEL_SWITCH_NUMERIC(out.dtype, "index_add", [&] {
     const scalar_t* sp = src.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
     const std::int64_t inner = s.inner, size = s.size;
@@ -102,12 +102,12 @@ void index_add(const Tensor& out, int dim, const Tensor& index, const Tensor& sr
   });
 }
 
-void gather(const Tensor& out, const Tensor& x, int dim, const Tensor& index) {
-  RowWalk w(index, x.strides(), dim);
+void gather(const View& out, const View& x, int dim, const View& index) {
+  RowWalk w(index, x.strides, dim);
   if (w.rows == 0) return;
   const std::int64_t* idx = index.data_ptr<std::int64_t>();
   const std::int64_t sd = x.stride(dim), step = w.x_step(), len = w.len;
-  KEEL_DISPATCH_ALL(x.dtype(), "gather", [&] {
+  KERNEL_SWITCH_ALL(x.dtype, "gather", [&] {
     const scalar_t* xp = x.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
     parallel_for(0, w.rows, std::max<std::int64_t>(1, kGrain / len), [&](std::int64_t b, std::int64_t e) {
@@ -121,12 +121,12 @@ void gather(const Tensor& out, const Tensor& x, int dim, const Tensor& index) {
   });
 }
 
-void scatter_add(const Tensor& out, int dim, const Tensor& index, const Tensor& src) {
-  RowWalk w(index, out.strides(), dim);
+void scatter_add(const View& out, int dim, const View& index, const View& src) {
+  RowWalk w(index, out.strides, dim);
   if (w.rows == 0) return;
   const std::int64_t* idx = index.data_ptr<std::int64_t>();
   const std::int64_t sd = out.stride(dim), step = w.x_step(), len = w.len;
-  KEEL_DISPATCH_NUMERIC(out.dtype(), "scatter_add", [&] {
+  KERNEL_SWITCH_NUMERIC(out.dtype, "scatter_add", [&] {
     const scalar_t* sp = src.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
     auto rows = [&](std::int64_t b, std::int64_t e) {

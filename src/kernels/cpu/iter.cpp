@@ -1,26 +1,43 @@
 #include "kernels/cpu/iter.h"
 
+#include <sstream>
+#include <string>
+
 namespace keel::kernels {
 
-ElementIter::ElementIter(const Tensor* const* operands, int n) : nops(n) {
-  const Tensor& out = *operands[0];
-  const Dims& shape = out.sizes();
-  int nd = shape.size();
-  numel = shape.numel();
+namespace {
+
+// A shape as the tensor layer prints it: [2, 3].
+std::string shape_str(const std::int64_t* sizes, int n) {
+  std::ostringstream os;
+  os << '[';
+  for (int i = 0; i < n; ++i) os << (i ? ", " : "") << sizes[i];
+  os << ']';
+  return os.str();
+}
+
+}  // namespace
+
+ElementIter::ElementIter(const View* const* operands, int n) : nops(n) {
+  const View& out = *operands[0];
+  const std::int64_t* shape = out.sizes;
+  int nd = out.ndim;
+  numel = out.numel();
   // Broadcast each operand's strides (in bytes) to the output shape.
   std::int64_t st[kMaxOperands][kMaxDims];
   for (int o = 0; o < n; ++o) {
-    const Tensor& t = *operands[o];
-    data[o] = static_cast<char*>(t.raw_data());
+    const View& t = *operands[o];
+    data[o] = static_cast<char*>(t.data);
     std::int64_t es = static_cast<std::int64_t>(t.element_size());
-    int shift = nd - t.dim();
-    KEEL_CHECK(shift >= 0, "elementwise: operand of shape ", t.sizes(), " cannot be broadcast to ", shape);
+    int shift = nd - t.ndim;
+    KEEL_CHECK(shift >= 0, "elementwise: operand of shape ", shape_str(t.sizes, t.ndim),
+               " cannot be broadcast to ", shape_str(shape, nd));
     for (int d = 0; d < nd; ++d) {
       int td = d - shift;
-      std::int64_t sz = td >= 0 ? t.sizes()[td] : 1;
-      KEEL_CHECK(sz == shape[d] || sz == 1, "elementwise: operand of shape ", t.sizes(),
-                 " cannot be broadcast to ", shape);
-      st[o][d] = (td >= 0 && sz != 1) ? t.strides()[td] * es : 0;
+      std::int64_t sz = td >= 0 ? t.sizes[td] : 1;
+      KEEL_CHECK(sz == shape[d] || sz == 1, "elementwise: operand of shape ", shape_str(t.sizes, t.ndim),
+                 " cannot be broadcast to ", shape_str(shape, nd));
+      st[o][d] = (td >= 0 && sz != 1) ? t.strides[td] * es : 0;
     }
   }
   // Drop size-1 dims and merge dim d into d+1 when every operand is contiguous across them.

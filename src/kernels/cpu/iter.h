@@ -7,7 +7,7 @@
 // path, a plain loop the compiler vectorizes) or one is 0 (a broadcast scalar).
 #include <cstdint>
 
-#include "keel/tensor/tensor.h"
+#include "keel/core/view.h"
 #include "kernels/cpu/parallel.h"
 
 namespace keel::kernels {
@@ -23,7 +23,7 @@ struct ElementIter {
   char* data[kMaxOperands] = {};
 
   // operands[0] is the output, whose shape every input is broadcast to.
-  ElementIter(const Tensor* const* operands, int n);
+  ElementIter(const View* const* operands, int n);
 
   template <class Loop>
   void run(const Loop& loop, std::int64_t grain = kGrain) const {

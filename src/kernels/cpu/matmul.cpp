@@ -2,10 +2,12 @@
 #include "kernels/cpu/matmul.h"
 
 #include <algorithm>
+#include <vector>
 
-#include "keel/tensor/dispatch.h"
+#include "kernels/cpu/copy.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/type_switch.h"
 
 namespace keel::kernels {
 
@@ -34,7 +36,7 @@ MatLayout layout_of(std::int64_t rows, std::int64_t cols, std::int64_t rs, std::
 
 // Element strides of t's batch dims, aligned to the output's nd batch dims; 0 where t is
 // broadcast (missing or size-1 dims).
-void batch_strides(const Tensor& t, int nd, std::int64_t* out) {
+void batch_strides(const View& t, int nd, std::int64_t* out) {
   int shift = nd - (t.dim() - 2);
   for (int j = 0; j < nd; ++j) {
     int d = j - shift;
@@ -42,18 +44,37 @@ void batch_strides(const Tensor& t, int nd, std::int64_t* out) {
   }
 }
 
+// Points v at a row-major contiguous copy of its elements in buf (what Tensor::contiguous
+// would make; v unchanged when it already is contiguous).
 template <class T>
-void run(const Tensor& out, Tensor a, Tensor b, T alpha, T beta) {
+void make_contiguous(View& v, std::vector<T>& buf) {
+  if (v.is_contiguous()) return;
+  View c = v;
+  buf.resize(static_cast<std::size_t>(v.numel()));
+  c.data = buf.data();
+  std::int64_t acc = 1;
+  for (int d = v.ndim - 1; d >= 0; --d) {
+    c.strides[d] = acc;
+    acc *= v.sizes[d] > 0 ? v.sizes[d] : 1;
+  }
+  copy(c, v);
+  v = c;
+}
+
+template <class T>
+void run(const View& out, View a, View b, T alpha, T beta) {
   const int nd = out.dim() - 2;
   const std::int64_t M = out.size(-2), N = out.size(-1), K = a.size(-1);
+  // An operand no GEMM layout reads as stored is copied first (rare: strided in both dims).
+  std::vector<T> a_copy, b_copy;
   MatLayout la = layout_of(M, K, a.stride(-2), a.stride(-1));
   if (!la.ok) {
-    a = a.contiguous();
+    make_contiguous(a, a_copy);
     la = layout_of(M, K, a.stride(-2), a.stride(-1));
   }
   MatLayout lb = layout_of(K, N, b.stride(-2), b.stride(-1));
   if (!lb.ok) {
-    b = b.contiguous();
+    make_contiguous(b, b_copy);
     lb = layout_of(K, N, b.stride(-2), b.stride(-1));
   }
   std::int64_t sizes[kMaxDims], sa[kMaxDims], sb[kMaxDims];
@@ -111,8 +132,8 @@ void run(const Tensor& out, Tensor a, Tensor b, T alpha, T beta) {
 
 }  // namespace
 
-void matmul(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta) {
-  KEEL_DISPATCH_NUMERIC(out.dtype(), "matmul", [&] {
+void matmul(const View& out, const View& a, const View& b, double alpha, double beta) {
+  KERNEL_SWITCH_NUMERIC(out.dtype, "matmul", [&] {
     run<scalar_t>(out, a, b, static_cast<scalar_t>(alpha), static_cast<scalar_t>(beta));
   });
 }

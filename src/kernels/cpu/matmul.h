@@ -1,5 +1,5 @@
 #pragma once
-#include "keel/tensor/tensor.h"
+#include "keel/core/view.h"
 
 namespace keel::kernels {
 
@@ -7,6 +7,6 @@ namespace keel::kernels {
 // and b broadcast to out's; a and b may have any strides (a transposed matrix is passed to the
 // GEMM as such, not copied); out is contiguous. a, b and out share one dtype (float32,
 // float64 or int64) and carry no autograd history (callers pass detached tensors).
-void matmul(const Tensor& out, const Tensor& a, const Tensor& b, double alpha = 1.0, double beta = 0.0);
+void matmul(const View& out, const View& a, const View& b, double alpha = 1.0, double beta = 0.0);
 
 }  // namespace keel::kernels

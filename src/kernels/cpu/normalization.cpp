@@ -24,7 +24,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "keel/tensor/dtype.h"
+#include "keel/core/dtype.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/scratch.h"
 
@@ -692,6 +692,7 @@ KEEL_NORM_ENTRY(GroupNormBackward)
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "kernels/cpu/copy.h"
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/normalization.h"
 
@@ -709,16 +710,16 @@ namespace {
 
 using norm_detail::Args;
 
-const void* ptr(const Tensor& t) { return t.defined() ? t.raw_data() : nullptr; }
-void* mut(const Tensor& t) { return t.defined() ? t.raw_data() : nullptr; }
-double* stats(const Tensor& t) { return t.defined() ? t.data_ptr<double>() : nullptr; }
-int dt(const Tensor& x) { return static_cast<int>(x.dtype()); }
+const void* ptr(const View& t) { return t.defined() ? t.data : nullptr; }
+void* mut(const View& t) { return t.defined() ? t.data : nullptr; }
+double* stats(const View& t) { return t.defined() ? t.data_ptr<double>() : nullptr; }
+int dt(const View& x) { return static_cast<int>(x.dtype); }
 
 }  // namespace
 
-void batch_norm_train_forward(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s,
-                              const Tensor& weight, const Tensor& bias, double eps, const Tensor& y,
-                              const Tensor& mean, const Tensor& invstd, const Tensor& var, bool relu) {
+void batch_norm_train_forward(const View& x, std::int64_t n, std::int64_t c, std::int64_t s,
+                              const View& weight, const View& bias, double eps, const View& y,
+                              const View& mean, const View& invstd, const View& var, bool relu) {
   Args p;
   p.relu = relu;
   p.x = ptr(x), p.y = mut(y), p.w = ptr(weight), p.b = ptr(bias);
@@ -728,9 +729,8 @@ void batch_norm_train_forward(const Tensor& x, std::int64_t n, std::int64_t c, s
   KEEL_DISPATCH(BatchNormTrainForward)(dt(x), p);
 }
 
-void batch_norm_apply(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s, const Tensor& mean,
-                      const Tensor& invstd, const Tensor& weight, const Tensor& bias, const Tensor& y,
-                      bool relu) {
+void batch_norm_apply(const View& x, std::int64_t n, std::int64_t c, std::int64_t s, const View& mean,
+                      const View& invstd, const View& weight, const View& bias, const View& y, bool relu) {
   Args p;
   p.relu = relu;
   p.x = ptr(x), p.y = mut(y), p.w = ptr(weight), p.b = ptr(bias);
@@ -740,10 +740,10 @@ void batch_norm_apply(const Tensor& x, std::int64_t n, std::int64_t c, std::int6
   KEEL_DISPATCH(BatchNormApply)(dt(x), p);
 }
 
-void batch_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n, std::int64_t c,
-                         std::int64_t s, const Tensor& mean, const Tensor& invstd, const Tensor& weight,
-                         bool train, const Tensor& grad_in, const Tensor& grad_weight,
-                         const Tensor& grad_bias, const Tensor& relu_out) {
+void batch_norm_backward(const View& grad_out, const View& x, std::int64_t n, std::int64_t c, std::int64_t s,
+                         const View& mean, const View& invstd, const View& weight, bool train,
+                         const View& grad_in, const View& grad_weight, const View& grad_bias,
+                         const View& relu_out) {
   Args p;
   p.relu_out = ptr(relu_out);
   p.x = ptr(x), p.g = ptr(grad_out), p.y = mut(grad_in), p.w = ptr(weight);
@@ -752,16 +752,15 @@ void batch_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n
   p.n = n, p.c = c, p.s = s, p.train = train;
   if (c == 0) return;
   if (n * s == 0) {
-    if (grad_weight.defined()) Tensor(grad_weight).zero_();
-    if (grad_bias.defined()) Tensor(grad_bias).zero_();
+    if (grad_weight.defined()) fill(grad_weight, 0.0);
+    if (grad_bias.defined()) fill(grad_bias, 0.0);
     return;
   }
   KEEL_DISPATCH(BatchNormBackward)(dt(x), p);
 }
 
-void layer_norm_forward(const Tensor& x, std::int64_t rows, std::int64_t m, const Tensor& weight,
-                        const Tensor& bias, double eps, const Tensor& y, const Tensor& mean,
-                        const Tensor& rstd) {
+void layer_norm_forward(const View& x, std::int64_t rows, std::int64_t m, const View& weight,
+                        const View& bias, double eps, const View& y, const View& mean, const View& rstd) {
   Args p;
   p.x = ptr(x), p.y = mut(y), p.w = ptr(weight), p.b = ptr(bias);
   p.mean = stats(mean), p.rstd = stats(rstd);
@@ -770,25 +769,25 @@ void layer_norm_forward(const Tensor& x, std::int64_t rows, std::int64_t m, cons
   KEEL_DISPATCH(LayerNormForward)(dt(x), p);
 }
 
-void layer_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t rows, std::int64_t m,
-                         const Tensor& mean, const Tensor& rstd, const Tensor& weight, const Tensor& grad_in,
-                         const Tensor& grad_weight, const Tensor& grad_bias) {
+void layer_norm_backward(const View& grad_out, const View& x, std::int64_t rows, std::int64_t m,
+                         const View& mean, const View& rstd, const View& weight, const View& grad_in,
+                         const View& grad_weight, const View& grad_bias) {
   Args p;
   p.x = ptr(x), p.g = ptr(grad_out), p.y = mut(grad_in), p.w = ptr(weight);
   p.dw = mut(grad_weight), p.db = mut(grad_bias);
   p.mean = stats(mean), p.rstd = stats(rstd);
   p.n = rows, p.s = m;
   if (rows * m == 0) {
-    if (grad_weight.defined()) Tensor(grad_weight).zero_();
-    if (grad_bias.defined()) Tensor(grad_bias).zero_();
+    if (grad_weight.defined()) fill(grad_weight, 0.0);
+    if (grad_bias.defined()) fill(grad_bias, 0.0);
     return;
   }
   KEEL_DISPATCH(LayerNormBackward)(dt(x), p);
 }
 
-void group_norm_forward(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s, std::int64_t groups,
-                        const Tensor& weight, const Tensor& bias, double eps, const Tensor& y,
-                        const Tensor& mean, const Tensor& rstd, const Tensor& var) {
+void group_norm_forward(const View& x, std::int64_t n, std::int64_t c, std::int64_t s, std::int64_t groups,
+                        const View& weight, const View& bias, double eps, const View& y, const View& mean,
+                        const View& rstd, const View& var) {
   Args p;
   p.x = ptr(x), p.y = mut(y), p.w = ptr(weight), p.b = ptr(bias);
   p.mean = stats(mean), p.rstd = stats(rstd), p.var = stats(var);
@@ -797,18 +796,17 @@ void group_norm_forward(const Tensor& x, std::int64_t n, std::int64_t c, std::in
   KEEL_DISPATCH(GroupNormForward)(dt(x), p);
 }
 
-void group_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n, std::int64_t c,
-                         std::int64_t s, std::int64_t groups, const Tensor& mean, const Tensor& rstd,
-                         const Tensor& weight, const Tensor& grad_in, const Tensor& grad_weight,
-                         const Tensor& grad_bias) {
+void group_norm_backward(const View& grad_out, const View& x, std::int64_t n, std::int64_t c, std::int64_t s,
+                         std::int64_t groups, const View& mean, const View& rstd, const View& weight,
+                         const View& grad_in, const View& grad_weight, const View& grad_bias) {
   Args p;
   p.x = ptr(x), p.g = ptr(grad_out), p.y = mut(grad_in), p.w = ptr(weight);
   p.dw = mut(grad_weight), p.db = mut(grad_bias);
   p.mean = stats(mean), p.rstd = stats(rstd);
   p.n = n, p.c = c, p.s = s, p.groups = groups;
   if (n * c * s == 0) {
-    if (grad_weight.defined()) Tensor(grad_weight).zero_();
-    if (grad_bias.defined()) Tensor(grad_bias).zero_();
+    if (grad_weight.defined()) fill(grad_weight, 0.0);
+    if (grad_bias.defined()) fill(grad_bias, 0.0);
     return;
   }
   KEEL_DISPATCH(GroupNormBackward)(dt(x), p);

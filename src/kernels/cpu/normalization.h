@@ -9,7 +9,7 @@
 // is not computed.
 #include <cstdint>
 
-#include "keel/tensor/tensor.h"
+#include "keel/core/view.h"
 
 namespace keel::kernels {
 
@@ -18,44 +18,42 @@ namespace keel::kernels {
 // Training mode: batch statistics. Writes y, mean (C), invstd (C) = 1/sqrt(var + eps) and
 // var (C, biased) for the running-stat update. `relu`: a ReLU fused on the output
 // (y = x < 0 ? 0 : x after the affine step, as ReLU computes it).
-void batch_norm_train_forward(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s,
-                              const Tensor& weight, const Tensor& bias, double eps, const Tensor& y,
-                              const Tensor& mean, const Tensor& invstd, const Tensor& var, bool relu = false);
+void batch_norm_train_forward(const View& x, std::int64_t n, std::int64_t c, std::int64_t s,
+                              const View& weight, const View& bias, double eps, const View& y,
+                              const View& mean, const View& invstd, const View& var, bool relu = false);
 
 // Normalizes with given per-channel mean and invstd (float64, C): y = (x - mean) * invstd * w + b.
-void batch_norm_apply(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s, const Tensor& mean,
-                      const Tensor& invstd, const Tensor& weight, const Tensor& bias, const Tensor& y,
+void batch_norm_apply(const View& x, std::int64_t n, std::int64_t c, std::int64_t s, const View& mean,
+                      const View& invstd, const View& weight, const View& bias, const View& y,
                       bool relu = false);
 
 // Backward. `train`: mean/invstd were the batch's own statistics (so they depend on x);
 // otherwise they were constants (running statistics). `relu_out` (defined for a fused ReLU):
 // the forward's output; grad_out counts only where it is > 0, as ReLU's backward.
-void batch_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n, std::int64_t c,
-                         std::int64_t s, const Tensor& mean, const Tensor& invstd, const Tensor& weight,
-                         bool train, const Tensor& grad_in, const Tensor& grad_weight,
-                         const Tensor& grad_bias, const Tensor& relu_out = Tensor());
+void batch_norm_backward(const View& grad_out, const View& x, std::int64_t n, std::int64_t c, std::int64_t s,
+                         const View& mean, const View& invstd, const View& weight, bool train,
+                         const View& grad_in, const View& grad_weight, const View& grad_bias,
+                         const View& relu_out = View());
 
 // ---- layer norm: x viewed as (R, M); statistics per row; weight and bias have M elements ----
 
-void layer_norm_forward(const Tensor& x, std::int64_t rows, std::int64_t m, const Tensor& weight,
-                        const Tensor& bias, double eps, const Tensor& y, const Tensor& mean,
-                        const Tensor& rstd);
+void layer_norm_forward(const View& x, std::int64_t rows, std::int64_t m, const View& weight,
+                        const View& bias, double eps, const View& y, const View& mean, const View& rstd);
 
-void layer_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t rows, std::int64_t m,
-                         const Tensor& mean, const Tensor& rstd, const Tensor& weight, const Tensor& grad_in,
-                         const Tensor& grad_weight, const Tensor& grad_bias);
+void layer_norm_backward(const View& grad_out, const View& x, std::int64_t rows, std::int64_t m,
+                         const View& mean, const View& rstd, const View& weight, const View& grad_in,
+                         const View& grad_weight, const View& grad_bias);
 
 // ---- group norm: x viewed as (N, C, S), C split in G groups; statistics per (sample, group);
 // weight and bias per channel. Instance norm is the case G == C. -------------------------------
 
 // mean, rstd: (N * G); var (optional, N * G): the biased variance, for running statistics.
-void group_norm_forward(const Tensor& x, std::int64_t n, std::int64_t c, std::int64_t s, std::int64_t groups,
-                        const Tensor& weight, const Tensor& bias, double eps, const Tensor& y,
-                        const Tensor& mean, const Tensor& rstd, const Tensor& var);
+void group_norm_forward(const View& x, std::int64_t n, std::int64_t c, std::int64_t s, std::int64_t groups,
+                        const View& weight, const View& bias, double eps, const View& y, const View& mean,
+                        const View& rstd, const View& var);
 
-void group_norm_backward(const Tensor& grad_out, const Tensor& x, std::int64_t n, std::int64_t c,
-                         std::int64_t s, std::int64_t groups, const Tensor& mean, const Tensor& rstd,
-                         const Tensor& weight, const Tensor& grad_in, const Tensor& grad_weight,
-                         const Tensor& grad_bias);
+void group_norm_backward(const View& grad_out, const View& x, std::int64_t n, std::int64_t c, std::int64_t s,
+                         std::int64_t groups, const View& mean, const View& rstd, const View& weight,
+                         const View& grad_in, const View& grad_weight, const View& grad_bias);
 
 }  // namespace keel::kernels

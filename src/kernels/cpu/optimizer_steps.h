@@ -5,7 +5,7 @@
 // those functions compute in Python before touching the tensors.
 #include <cstdint>
 
-#include "keel/tensor/dtype.h"
+#include "keel/core/dtype.h"
 
 namespace keel::kernels {
 

@@ -322,9 +322,9 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 #include <vector>
 
-#include "keel/tensor/dispatch.h"
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/type_switch.h"
 
 namespace keel::kernels {
 KEEL_EXPORT(ReduceBlock);
@@ -365,9 +365,9 @@ void finish(ReduceOp op, const Acc* acc, std::int64_t chunks, std::int64_t nout,
 }
 
 template <class Acc>
-void finish_any(ReduceOp op, const Acc* acc, std::int64_t chunks, std::int64_t nout, const Tensor& out,
+void finish_any(ReduceOp op, const Acc* acc, std::int64_t chunks, std::int64_t nout, const View& out,
                 const ReduceParams& prm) {
-  KEEL_DISPATCH_NUMERIC(out.dtype(), "reduce", [&] {
+  KERNEL_SWITCH_NUMERIC(out.dtype, "reduce", [&] {
     scalar_t* o = out.data_ptr<scalar_t>();
     parallel_for(0, nout, kGrain / std::max<std::int64_t>(1, chunks),
                  [&](std::int64_t lo, std::int64_t hi) { finish(op, acc, chunks, nout, o, prm, lo, hi); });
@@ -376,7 +376,7 @@ void finish_any(ReduceOp op, const Acc* acc, std::int64_t chunks, std::int64_t n
 
 }  // namespace
 
-void reduce(ReduceOp op, const Tensor& out, const Tensor& x, std::int64_t A, std::int64_t B, std::int64_t C,
+void reduce(ReduceOp op, const View& out, const View& x, std::int64_t A, std::int64_t B, std::int64_t C,
             const ReduceParams& params) {
   const std::int64_t nout = A * C;
   if (nout == 0) return;
@@ -399,8 +399,8 @@ void reduce(ReduceOp op, const Tensor& out, const Tensor& x, std::int64_t A, std
   const std::size_t acc_size = mm ? x.element_size() : 8;
   std::vector<char> buf(static_cast<std::size_t>(nb * nout) * acc_size);
   auto* fn = &KEEL_DISPATCH(ReduceBlock);
-  const int iop = static_cast<int>(op), dt = static_cast<int>(x.dtype());
-  const char* xp = static_cast<const char*>(x.raw_data());
+  const int iop = static_cast<int>(op), dt = static_cast<int>(x.dtype);
+  const char* xp = static_cast<const char*>(x.data);
   char* bp = buf.data();
   parallel_for(0, na * nb * nc, 1, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t it = lo; it < hi; ++it) {
@@ -412,25 +412,25 @@ void reduce(ReduceOp op, const Tensor& out, const Tensor& x, std::int64_t A, std
     }
   });
   if (!mm) {
-    if (x.dtype() == kInt64) {
+    if (x.dtype == kInt64) {
       finish_any(op, reinterpret_cast<const std::int64_t*>(bp), nb, nout, out, params);
     } else {
       finish_any(op, reinterpret_cast<const double*>(bp), nb, nout, out, params);
     }
     return;
   }
-  KEEL_DISPATCH_NUMERIC(x.dtype(), "reduce", [&] {
+  KERNEL_SWITCH_NUMERIC(x.dtype, "reduce", [&] {
     finish_any(op, reinterpret_cast<const scalar_t*>(bp), nb, nout, out, params);
   });
 }
 
-void arg_reduce(bool is_max, const Tensor& values, const Tensor& indices, const Tensor& x, std::int64_t A,
+void arg_reduce(bool is_max, const View& values, const View& indices, const View& x, std::int64_t A,
                 std::int64_t B, std::int64_t C) {
   if (A * C == 0) return;
   auto* fn = &KEEL_DISPATCH(ArgBlock);
-  const int dt = static_cast<int>(x.dtype());
-  const void* xp = x.raw_data();
-  void* vp = values.raw_data();
+  const int dt = static_cast<int>(x.dtype);
+  const void* xp = x.data;
+  void* vp = values.data;
   std::int64_t* ip = indices.data_ptr<std::int64_t>();
   parallel_for(0, A, std::max<std::int64_t>(1, kGrain / (B * C)),
                [&](std::int64_t lo, std::int64_t hi) { fn(is_max ? 1 : 0, dt, xp, vp, ip, B, C, lo, hi); });

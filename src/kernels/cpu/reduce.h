@@ -5,7 +5,7 @@
 // one of these.
 #include <cstdint>
 
-#include "keel/tensor/tensor.h"
+#include "keel/core/view.h"
 
 namespace keel::kernels {
 
@@ -33,12 +33,12 @@ struct ReduceParams {
 
 // out (contiguous, A*C elements, any numeric dtype) = op over B of x (contiguous, A*B*C,
 // float32, float64 or int64). float32 sums accumulate in double across blocks.
-void reduce(ReduceOp op, const Tensor& out, const Tensor& x, std::int64_t A, std::int64_t B, std::int64_t C,
+void reduce(ReduceOp op, const View& out, const View& x, std::int64_t A, std::int64_t B, std::int64_t C,
             const ReduceParams& params = {});
 
 // values (x's dtype) and indices (int64) of the max (or min) over B: NaN counts as the
 // extreme, ties take the first index, as in PyTorch. B must be > 0.
-void arg_reduce(bool is_max, const Tensor& values, const Tensor& indices, const Tensor& x, std::int64_t A,
+void arg_reduce(bool is_max, const View& values, const View& indices, const View& x, std::int64_t A,
                 std::int64_t B, std::int64_t C);
 
 }  // namespace keel::kernels

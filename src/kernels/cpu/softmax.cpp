@@ -179,24 +179,24 @@ namespace keel::kernels {
 KEEL_EXPORT(SoftmaxRows);
 KEEL_EXPORT(SoftmaxBackwardRows);
 
-void softmax_rows(const Tensor& y, const Tensor& x, std::int64_t rows, std::int64_t n, bool log) {
+void softmax_rows(const View& y, const View& x, std::int64_t rows, std::int64_t n, bool log) {
   if (rows * n == 0) return;
   auto* fn = &KEEL_DISPATCH(SoftmaxRows);
-  const int dt = static_cast<int>(x.dtype());
-  void* yp = y.raw_data();
-  const void* xp = x.raw_data();
+  const int dt = static_cast<int>(x.dtype);
+  void* yp = y.data;
+  const void* xp = x.data;
   parallel_for(0, rows, std::max<std::int64_t>(1, kGrain / n),
                [&](std::int64_t lo, std::int64_t hi) { fn(dt, yp, xp, n, lo, hi, log); });
 }
 
-void softmax_backward_rows(const Tensor& gx, const Tensor& g, const Tensor& y, std::int64_t rows,
-                           std::int64_t n, bool log) {
+void softmax_backward_rows(const View& gx, const View& g, const View& y, std::int64_t rows, std::int64_t n,
+                           bool log) {
   if (rows * n == 0) return;
   auto* fn = &KEEL_DISPATCH(SoftmaxBackwardRows);
-  const int dt = static_cast<int>(y.dtype());
-  void* gxp = gx.raw_data();
-  const void* gp = g.raw_data();
-  const void* yp = y.raw_data();
+  const int dt = static_cast<int>(y.dtype);
+  void* gxp = gx.data;
+  const void* gp = g.data;
+  const void* yp = y.data;
   parallel_for(0, rows, std::max<std::int64_t>(1, kGrain / n),
                [&](std::int64_t lo, std::int64_t hi) { fn(dt, gxp, gp, yp, n, lo, hi, log); });
 }

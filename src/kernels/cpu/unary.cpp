@@ -768,31 +768,31 @@ bool is_costly(UnaryOp op) {
 
 }  // namespace
 
-void unary(UnaryOp op, const Tensor& out, const Tensor& x, UnaryParams p) {
-  const Tensor* ops[2] = {&out, &x};
+void unary(UnaryOp op, const View& out, const View& x, UnaryParams p) {
+  const View* ops[2] = {&out, &x};
   ElementIter it(ops, 2);
   auto* fn = &KEEL_DISPATCH(UnaryLoop);
-  const int dt = static_cast<int>(x.dtype());
+  const int dt = static_cast<int>(x.dtype);
   it.run([fn, op, dt, &p](char** ptr, const std::int64_t* s,
                           std::int64_t n) { fn(static_cast<int>(op), dt, &p, ptr, s, n); },
          is_costly(op) ? kGrain / 8 : kGrain);
 }
 
-void unary_backward(UnaryGradOp op, const Tensor& out, const Tensor& g, const Tensor& s, UnaryParams p) {
-  const Tensor* ops[3] = {&out, &g, &s};
+void unary_backward(UnaryGradOp op, const View& out, const View& g, const View& s, UnaryParams p) {
+  const View* ops[3] = {&out, &g, &s};
   ElementIter it(ops, 3);
   auto* fn = &KEEL_DISPATCH(UnaryGradLoop);
-  const int dt = static_cast<int>(out.dtype());
+  const int dt = static_cast<int>(out.dtype);
   it.run([fn, op, dt, &p](char** ptr, const std::int64_t* st,
                           std::int64_t n) { fn(static_cast<int>(op), dt, &p, ptr, st, n); },
          kGrain / 4);
 }
 
-void binary_backward(BinaryGradOp op, const Tensor& out, const Tensor& g, const Tensor& a, const Tensor& b) {
-  const Tensor* ops[4] = {&out, &g, &a, &b};
+void binary_backward(BinaryGradOp op, const View& out, const View& g, const View& a, const View& b) {
+  const View* ops[4] = {&out, &g, &a, &b};
   ElementIter it(ops, 4);
   auto* fn = &KEEL_DISPATCH(BinaryGradLoop);
-  const int dt = static_cast<int>(out.dtype());
+  const int dt = static_cast<int>(out.dtype);
   it.run([fn, op, dt](char** ptr, const std::int64_t* st,
                       std::int64_t n) { fn(static_cast<int>(op), dt, ptr, st, n); },
          kGrain / 4);

@@ -1,6 +1,6 @@
 #pragma once
 // Elementwise math and activation kernels, and the fused loops of their backward formulas.
-#include "keel/tensor/tensor.h"
+#include "keel/core/view.h"
 
 namespace keel::kernels {
 
@@ -63,12 +63,12 @@ struct UnaryParams {
 
 // out = op(x), x broadcast to out's shape. out and x share one dtype: float32 or float64,
 // or int64 for Neg, Abs, Sign, Pow (non-negative integral exponent), Clamp*, Relu.
-void unary(UnaryOp op, const Tensor& out, const Tensor& x, UnaryParams p = {});
+void unary(UnaryOp op, const View& out, const View& x, UnaryParams p = {});
 
 // out = f(g, s); g and s broadcast to out's shape, all floating point of one dtype.
-void unary_backward(UnaryGradOp op, const Tensor& out, const Tensor& g, const Tensor& s, UnaryParams p = {});
+void unary_backward(UnaryGradOp op, const View& out, const View& g, const View& s, UnaryParams p = {});
 
 // out = f(g, a, b); broadcast to out's shape, all floating point of one dtype.
-void binary_backward(BinaryGradOp op, const Tensor& out, const Tensor& g, const Tensor& a, const Tensor& b);
+void binary_backward(BinaryGradOp op, const View& out, const View& g, const View& a, const View& b);
 
 }  // namespace keel::kernels

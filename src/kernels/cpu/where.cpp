@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "keel/tensor/dtype.h"
+#include "keel/core/dtype.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace keel::kernels {
@@ -72,11 +72,11 @@ HWY_AFTER_NAMESPACE();
 namespace keel::kernels {
 KEEL_EXPORT(SelectLoop);
 
-void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
-  const Tensor* ops[4] = {&out, &cond, &a, &b};
+void where(const View& out, const View& cond, const View& a, const View& b) {
+  const View* ops[4] = {&out, &cond, &a, &b};
   ElementIter it(ops, 4);
   auto* fn = &KEEL_DISPATCH(SelectLoop);
-  int dt = static_cast<int>(out.dtype());
+  int dt = static_cast<int>(out.dtype);
   it.run([fn, dt](char** p, const std::int64_t* s, std::int64_t n) { fn(dt, p, s, n); });
 }
 
