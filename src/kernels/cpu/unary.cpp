@@ -542,16 +542,13 @@ template <class T>
 void FloatUnary(int op, const UnaryParams& prm, char** p, const std::int64_t* s, std::int64_t n) {
   const T a = static_cast<T>(prm.a), b = static_cast<T>(prm.b);
   switch (static_cast<UnaryOp>(op)) {
+#define KEEL_UNARY_CASE(Kernel, ...) \
+  case UnaryOp::Kernel:              \
+    return Run<T, 1>(Kernel##F<T>(), p, s, n);
+    KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_CASE)
+#undef KEEL_UNARY_CASE
     case UnaryOp::Neg:
       return Run<T, 1>(NegF<T>(), p, s, n);
-    case UnaryOp::Exp:
-      return Run<T, 1>(ExpF<T>(), p, s, n);
-    case UnaryOp::Log:
-      return Run<T, 1>(LogF<T>(), p, s, n);
-    case UnaryOp::Sqrt:
-      return Run<T, 1>(SqrtF<T>(), p, s, n);
-    case UnaryOp::Rsqrt:
-      return Run<T, 1>(RsqrtF<T>(), p, s, n);
     case UnaryOp::Abs:
       return Run<T, 1>(AbsF<T>(), p, s, n);
     case UnaryOp::Sign:
@@ -586,10 +583,6 @@ void FloatUnary(int op, const UnaryParams& prm, char** p, const std::int64_t* s,
       return Run<T, 1>(ClampMaxF<T>{a}, p, s, n);
     case UnaryOp::Relu:
       return Run<T, 1>(ReluF<T>(), p, s, n);
-    case UnaryOp::Sigmoid:
-      return Run<T, 1>(SigmoidF<T>(), p, s, n);
-    case UnaryOp::Tanh:
-      return Run<T, 1>(TanhF<T>(), p, s, n);
     case UnaryOp::GeluErf:
       return Run<T, 1>(GeluErfF<T>(), p, s, n);
     case UnaryOp::GeluTanh:
@@ -669,14 +662,11 @@ template <class T>
 void FloatUnaryGrad(int op, const UnaryParams& prm, char** p, const std::int64_t* s, std::int64_t n) {
   const T a = static_cast<T>(prm.a), b = static_cast<T>(prm.b);
   switch (static_cast<UnaryGradOp>(op)) {
-    case UnaryGradOp::Exp:
-      return Run<T, 2>(ExpGradF<T>(), p, s, n);
-    case UnaryGradOp::Log:
-      return Run<T, 2>(LogGradF<T>(), p, s, n);
-    case UnaryGradOp::Sqrt:
-      return Run<T, 2>(SqrtGradF<T>(), p, s, n);
-    case UnaryGradOp::Rsqrt:
-      return Run<T, 2>(RsqrtGradF<T>(), p, s, n);
+#define KEEL_UNARY_GRAD_CASE(Kernel, ...) \
+  case UnaryGradOp::Kernel:               \
+    return Run<T, 2>(Kernel##GradF<T>(), p, s, n);
+    KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_GRAD_CASE)
+#undef KEEL_UNARY_GRAD_CASE
     case UnaryGradOp::Abs:
       return Run<T, 2>(AbsGradF<T>(), p, s, n);
     case UnaryGradOp::Pow:
@@ -690,10 +680,6 @@ void FloatUnaryGrad(int op, const UnaryParams& prm, char** p, const std::int64_t
       return Run<T, 2>(ClampMaxGradF<T>{a}, p, s, n);
     case UnaryGradOp::Relu:
       return Run<T, 2>(ReluGradF<T>(), p, s, n);
-    case UnaryGradOp::Sigmoid:
-      return Run<T, 2>(SigmoidGradF<T>(), p, s, n);
-    case UnaryGradOp::Tanh:
-      return Run<T, 2>(TanhGradF<T>(), p, s, n);
     case UnaryGradOp::GeluErf:
       return Run<T, 2>(GeluErfGradF<T>(), p, s, n);
     case UnaryGradOp::GeluTanh:
@@ -752,11 +738,12 @@ namespace {
 // Transcendental functions cost ~10x a copy per element: split them across threads sooner.
 bool is_costly(UnaryOp op) {
   switch (op) {
-    case UnaryOp::Exp:
-    case UnaryOp::Log:
+#define KEEL_UNARY_COST(Kernel, fn, node, saved, domain, cost, ...) \
+  case UnaryOp::Kernel:                                             \
+    return op_table::Cost::cost == op_table::Cost::Costly;
+    KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_COST)
+#undef KEEL_UNARY_COST
     case UnaryOp::Pow:
-    case UnaryOp::Sigmoid:
-    case UnaryOp::Tanh:
     case UnaryOp::GeluErf:
     case UnaryOp::GeluTanh:
     case UnaryOp::Elu:
