@@ -2,6 +2,7 @@
 #include "keel/nn/loss.h"
 
 #include "keel/autograd/node.h"
+#include "keel/ops/binary_cross_entropy.h"
 #include "keel/ops/elementwise.h"
 #include "keel/ops/indexing.h"
 #include "keel/ops/reduce.h"
@@ -205,19 +206,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
                             Reduction reduction) {
-  check_same_shape(input, target, "binary_cross_entropy");
-  {
-    Tensor c = input.detach().contiguous().to(kFloat64);
-    const double* p = c.data_ptr<double>();
-    for (std::int64_t i = 0; i < c.numel(); ++i)
-      KEEL_CHECK(p[i] >= 0.0 && p[i] <= 1.0,
-                 "binary_cross_entropy: all elements of input should be between 0 and 1, got ", p[i]);
-  }
-  // PyTorch clamps each log at -100 so that a saturated prediction gives a finite loss.
-  Tensor loss =
-      -(target * clamp_min(log(input), -100.0) + (1.0 - target) * clamp_min(log(1.0 - input), -100.0));
-  if (weight.defined()) loss = loss * weight;
-  return reduce(loss, reduction);
+  const char* name = reduction == Reduction::None ? "none" : reduction == Reduction::Sum ? "sum" : "mean";
+  return keel::binary_cross_entropy(input, target, weight, name);
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
