@@ -1,13 +1,13 @@
-// The op table's conformance test: for every entry of keel/ops/op_list.h, a float64 gradcheck,
+// The op table's conformance test: for every entry of keel/core/op_list.h, a float64 gradcheck,
 // the backward node the table names, the dtypes it lists, and the entry's PyTorch golden case.
 // Each entry needs a registration below (how to call it on a golden case's inputs and args, and
 // its gradcheck inputs); an entry without one fails, so a new op cannot skip its tests. The
 // simple unary ops get theirs from the table itself.
 #include <gtest/gtest.h>
 #include <keel/autograd/node.h>
+#include <keel/core/op_list.h>
 #include <keel/keel.h>
 #include <keel/ops/binary_cross_entropy.h>
-#include <keel/ops/op_list.h>
 
 #include <algorithm>
 #include <array>

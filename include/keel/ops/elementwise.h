@@ -3,7 +3,7 @@
 // activations, comparisons and selection. All differentiable ops record autograd history.
 #include <string_view>
 
-#include "keel/ops/op_list.h"
+#include "keel/core/op_list.h"
 #include "keel/tensor/tensor.h"
 
 namespace keel {

@@ -1,13 +1,15 @@
 #pragma once
 // Elementwise math and activation kernels, and the fused loops of their backward formulas.
-#include "keel/ops/op_list.h"
 #include "keel/tensor/tensor.h"
+
+// The op table (its simple unary ops are the first enumerators below).
+#include "keel/core/op_list.h"
 
 namespace keel::kernels {
 
 enum class UnaryOp : int {
 #define KEEL_UNARY_ENUM(Kernel, ...) Kernel,
-  KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_ENUM)  // exp, log, sqrt, rsqrt, sigmoid, tanh (keel/ops/op_list.h)
+  KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_ENUM)  // exp, log, sqrt, rsqrt, sigmoid, tanh (keel/core/op_list.h)
 #undef KEEL_UNARY_ENUM
   Neg,
   Abs,

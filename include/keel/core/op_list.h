@@ -5,8 +5,8 @@
 // (tests/ops/conformance_test.cpp) that runs a float64 gradcheck and the PyTorch golden case of
 // every entry. docs/design.md ("The op table") explains the columns and how to add an op.
 //
-// This header includes nothing and declares only the small enums its columns use, so kernels,
-// ops and tests can all expand it.
+// It lives in core/, the bottom layer, because kernels, ops and tests all expand it: it
+// includes nothing and declares only the small enums its columns use.
 
 namespace keel::op_table {
 
