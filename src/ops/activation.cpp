@@ -1,6 +1,6 @@
 // Activations with PyTorch's definitions and backward formulas: relu, gelu, leaky_relu, elu
-// (sigmoid and tanh come from the op table, in unary.cpp). Each forward and each backward is
-// one kernel pass.
+// (sigmoid, tanh and the op table's other simple unary ops are in unary.cpp). Each forward
+// and each backward is one kernel pass.
 #include <string>
 
 #include "keel/ops/elementwise.h"

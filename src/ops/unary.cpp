@@ -1,5 +1,5 @@
-// Elementwise math: the op table's simple unary ops (exp, log, sqrt, rsqrt, sigmoid, tanh),
-// pow, abs, sign, clamp (and clamp_ in place).
+// Elementwise math: the op table's simple unary ops (exp, log, sigmoid, ...: every line of
+// KEEL_SIMPLE_UNARY_OPS), pow, abs, sign, clamp (and clamp_ in place).
 // Backward formulas are PyTorch's (derivatives.yaml), each fused into one kernel pass.
 #include "keel/ops/elementwise.h"
 #include "kernels/cpu/binary.h"

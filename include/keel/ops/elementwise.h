@@ -19,7 +19,7 @@ Tensor div(const Tensor& a, double b);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
 
-// exp, log, sqrt, rsqrt, sigmoid, tanh: one declaration per line of the op table.
+// exp, log, sigmoid, ...: one declaration per line of KEEL_SIMPLE_UNARY_OPS (keel/core/op_list.h).
 #define KEEL_UNARY_DECLARE(Kernel, fn, ...) Tensor fn(const Tensor& x);
 KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_DECLARE)
 #undef KEEL_UNARY_DECLARE

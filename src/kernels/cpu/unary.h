@@ -9,7 +9,7 @@ namespace keel::kernels {
 
 enum class UnaryOp : int {
 #define KEEL_UNARY_ENUM(Kernel, ...) Kernel,
-  KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_ENUM)  // exp, log, sqrt, rsqrt, sigmoid, tanh (keel/core/op_list.h)
+  KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_ENUM)  // exp, log, ... (keel/core/op_list.h)
 #undef KEEL_UNARY_ENUM
   Neg,
   Abs,
