@@ -50,7 +50,8 @@ enum Dtypes : unsigned { F32 = 1, F64 = 2, I64 = 4, F = F32 | F64, FI = F | I64 
   X(Sqrt, sqrt, SqrtBackward0, Output, Positive, Cheap, unary, "sqrt")               \
   X(Rsqrt, rsqrt, RsqrtBackward0, Output, Positive, Cheap, unary, "rsqrt")           \
   X(Sigmoid, sigmoid, SigmoidBackward0, Output, Real, Costly, activation, "sigmoid") \
-  X(Tanh, tanh, TanhBackward0, Output, Real, Costly, activation, "tanh")
+  X(Tanh, tanh, TanhBackward0, Output, Real, Costly, activation, "tanh")             \
+  X(Softplus, softplus, SoftplusBackward0, Input, Real, Costly, activation, "softplus")
 
 // ---- Every other differentiable op -----------------------------------------------------------
 //   X(id, torch_name, Kind, Dtypes, BackwardNode, forward, golden_family, golden_case)

@@ -219,6 +219,15 @@ struct EluF {
   }
 };
 
+template <class T>
+struct SoftplusF {  // x > 20 ? x : log1p(exp(x)) (PyTorch's defaults beta = 1, threshold = 20)
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    const V soft = hn::Log1p(d, SafeExp(d, hn::Min(x, Fill<D, V>(d, 20.0))));
+    return KeepNaN(d, x, hn::IfThenElse(hn::Gt(x, Fill<D, V>(d, 20.0)), x, soft));
+  }
+};
+
 // pow(x, p) with PyTorch's special cases, which are exact or match its rounding; other
 // exponents use std::pow.
 enum PowKind { kPow0, kPow1, kPow2, kPow3, kPowHalf, kPowNegHalf, kPowNeg1, kPowNeg2, kPowGeneral };
@@ -449,6 +458,16 @@ struct EluGradF {
     const V zero = hn::Zero(d);
     const V neg = hn::Mul(hn::Mul(g, hn::Set(d, alpha)), SafeExp(d, hn::Min(x, zero)));
     return hn::IfThenElse(hn::Le(x, zero), neg, g);
+  }
+};
+
+template <class T>
+struct SoftplusGradF {  // x > 20 ? g : g * z / (z + 1), z = exp(x)
+  template <class D, class V>
+  V operator()(D d, V g, V x) const {
+    const V z = SafeExp(d, hn::Min(x, Fill<D, V>(d, 20.0)));
+    const V soft = hn::Mul(g, hn::Div(z, hn::Add(z, Fill<D, V>(d, 1.0))));
+    return hn::IfThenElse(hn::Gt(x, Fill<D, V>(d, 20.0)), g, soft);
   }
 };
 
