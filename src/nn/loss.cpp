@@ -1,8 +1,8 @@
-// The loss modules, and binary_cross_entropy (composed from differentiable ops); the other
-// functional losses are ops (keel/ops/loss.h).
+// The loss modules; the functional losses are ops (keel/ops/loss.h,
+// keel/ops/binary_cross_entropy.h).
 #include "keel/nn/loss.h"
 
-#include "keel/ops/elementwise.h"
+#include "keel/ops/binary_cross_entropy.h"
 
 namespace keel::nn {
 
@@ -14,42 +14,11 @@ Reduction parse_reduction(const std::string& s) {
 }
 
 namespace functional {
-namespace {
-
-Tensor reduce(const Tensor& loss, Reduction r) {
-  switch (r) {
-    case Reduction::None:
-      return loss;
-    case Reduction::Mean:
-      return loss.mean();
-    case Reduction::Sum:
-      return loss.sum();
-  }
-  return loss;
-}
-
-void check_same_shape(const Tensor& input, const Tensor& target, const char* op) {
-  KEEL_CHECK(input.sizes() == target.sizes(), op, ": target size ", target.sizes(),
-             " must be the same as input size ", input.sizes());
-}
-
-}  // namespace
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
                             Reduction reduction) {
-  check_same_shape(input, target, "binary_cross_entropy");
-  {
-    Tensor c = input.detach().contiguous().to(kFloat64);
-    const double* p = c.data_ptr<double>();
-    for (std::int64_t i = 0; i < c.numel(); ++i)
-      KEEL_CHECK(p[i] >= 0.0 && p[i] <= 1.0,
-                 "binary_cross_entropy: all elements of input should be between 0 and 1, got ", p[i]);
-  }
-  // PyTorch clamps each log at -100 so that a saturated prediction gives a finite loss.
-  Tensor loss =
-      -(target * clamp_min(log(input), -100.0) + (1.0 - target) * clamp_min(log(1.0 - input), -100.0));
-  if (weight.defined()) loss = loss * weight;
-  return reduce(loss, reduction);
+  const char* name = reduction == Reduction::None ? "none" : reduction == Reduction::Sum ? "sum" : "mean";
+  return keel::binary_cross_entropy(input, target, weight, name);
 }
 
 }  // namespace functional

@@ -1,5 +1,6 @@
-// Activations with PyTorch's definitions and backward formulas: relu, sigmoid, tanh, gelu,
-// leaky_relu, elu. Each forward and each backward is one kernel pass.
+// Activations with PyTorch's definitions and backward formulas: relu, gelu, leaky_relu, elu
+// (sigmoid, tanh and the op table's other simple unary ops are in unary.cpp). Each forward
+// and each backward is one kernel pass.
 #include <string>
 
 #include "keel/ops/elementwise.h"
@@ -7,7 +8,6 @@
 
 namespace keel {
 
-using detail::float_input;
 using detail::record_unary;
 using detail::unary_op;
 using kernels::UnaryGradOp;
@@ -26,18 +26,6 @@ Tensor relu(const Tensor& x) {
   Tensor out = unary_op(UnaryOp::Relu, x);
   // threshold_backward(grad, result, 0): the gradient at 0 is 0.
   if (x.is_floating_point()) record_unary("ReluBackward0", out, x, UnaryGradOp::Relu, true);
-  return out;
-}
-
-Tensor sigmoid(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Sigmoid, float_input(x));
-  record_unary("SigmoidBackward0", out, x, UnaryGradOp::Sigmoid, true);
-  return out;
-}
-
-Tensor tanh(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Tanh, float_input(x));
-  record_unary("TanhBackward0", out, x, UnaryGradOp::Tanh, true);
   return out;
 }
 

@@ -1,4 +1,5 @@
-// Elementwise math: pow, exp, log, sqrt, rsqrt, abs, sign, clamp (and clamp_ in place).
+// Elementwise math: the op table's simple unary ops (exp, log, sigmoid, ...: every line of
+// KEEL_SIMPLE_UNARY_OPS), pow, abs, sign, clamp (and clamp_ in place).
 // Backward formulas are PyTorch's (derivatives.yaml), each fused into one kernel pass.
 #include "keel/ops/elementwise.h"
 #include "kernels/cpu/binary.h"
@@ -33,6 +34,17 @@ Tensor pow_operand_grad(BinaryGradOp op, const Tensor& g, const Tensor& x, const
 }
 
 }  // namespace
+
+// The unary math the op table defines completely: the kernel into a fresh tensor, and a
+// backward that is one fused kernel pass reading the saved input or output.
+#define KEEL_UNARY_DEFINE(Kernel, fn, Node, saved, ...)                                                  \
+  Tensor fn(const Tensor& x) {                                                                           \
+    Tensor out = unary_op(UnaryOp::Kernel, float_input(x));                                              \
+    record_unary(#Node, out, x, UnaryGradOp::Kernel, op_table::Saved::saved == op_table::Saved::Output); \
+    return out;                                                                                          \
+  }
+KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_DEFINE)
+#undef KEEL_UNARY_DEFINE
 
 Tensor pow(const Tensor& x, double exponent) {
   if (!x.is_floating_point() && is_integral(exponent)) {
@@ -72,30 +84,6 @@ Tensor pow(const Tensor& x, const Tensor& exponent) {
           return {dx, de};
         });
   }
-  return out;
-}
-
-Tensor exp(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Exp, float_input(x));
-  record_unary("ExpBackward0", out, x, UnaryGradOp::Exp, true);
-  return out;
-}
-
-Tensor log(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Log, float_input(x));
-  record_unary("LogBackward0", out, x, UnaryGradOp::Log, false);
-  return out;
-}
-
-Tensor sqrt(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Sqrt, float_input(x));
-  record_unary("SqrtBackward0", out, x, UnaryGradOp::Sqrt, true);
-  return out;
-}
-
-Tensor rsqrt(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Rsqrt, float_input(x));
-  record_unary("RsqrtBackward0", out, x, UnaryGradOp::Rsqrt, true);
   return out;
 }
 

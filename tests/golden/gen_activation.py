@@ -1,4 +1,4 @@
-"""Golden values for activations (keel/ops/elementwise.h): relu, sigmoid, tanh, gelu,
+"""Golden values for activations (keel/ops/elementwise.h): relu, sigmoid, tanh, gelu, softplus,
 leaky_relu, elu, forward and backward, on plain, transposed and broadcast inputs."""
 import torch
 import torch.nn.functional as F
@@ -37,6 +37,7 @@ OPS = [
     ("leaky_relu_0.2", lambda x, a: F.leaky_relu(x, a["slope"]), away0, {"slope": 0.2}),
     ("elu", lambda x, a: F.elu(x, a["alpha"]), wide, {"alpha": 1.0}),
     ("elu_0.5", lambda x, a: F.elu(x, a["alpha"]), wide, {"alpha": 0.5}),
+    ("softplus", lambda x, a: F.softplus(x), wide, {}),
 ]
 
 cases = []

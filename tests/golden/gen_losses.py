@@ -60,4 +60,20 @@ for dt, sfx in ((torch.float32, ""), (torch.float64, "_f64")):
         case("linear" + sfx, "linear", lambda i, ww, b: F.linear(i, ww, b), [lx, lw, lb]),
         case("linear_2d" + sfx, "linear", lambda i, ww, b: F.linear(i, ww, b), [lx[0], lw, lb]),
     ]
+# Predictions of exactly 0 and 1 (after the seeded cases above, so those keep their inputs):
+for dt, sfx in ((torch.float32, ""), (torch.float64, "_f64")):
+    # the forward's log clamp at -100 and the backward's max(x (1 - x), 1e-12) give large finite
+    # values (the target's gradient, logit(x), is inf).
+    edge_x = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.5, 0.25]], dtype=dt)
+    edge_t = torch.tensor([[0.0, 0.0, 1.0], [1.0, 1.0, 0.3]], dtype=dt)
+    edge_w = torch.tensor([0.5, 2.0, 1.5], dtype=dt)
+    for red in ("mean", "sum", "none"):
+        a = {"reduction": red}
+        cases += [
+            case("bce_edges_" + red + sfx, "bce", lambda i, t: F.binary_cross_entropy(i, t, reduction=red),
+                 [edge_x, edge_t], a),
+            case("bce_edges_weight_" + red + sfx, "bce",
+                 lambda i, t, ww: F.binary_cross_entropy(i, t, weight=ww, reduction=red), [edge_x, edge_t, edge_w], a,
+                 no_grad=(2,)),
+        ]
 write("losses", cases)

@@ -123,6 +123,20 @@ example = torch.tensor([[-0.6577, -0.5797, 0.6360], [0.7392, 0.2145, 1.523], [0.
 cases.append(case("example_batchnorm1d", "module", lambda x: nn.BatchNorm1d(3)(x), [example],
                   {"layer": "BatchNorm1d", "c": 3, "momentum": 0.1, "affine": True, "track": True,
                    "training": True}, grad=False))
+
+# relu(batch_norm(...)), keel's fused batch_norm_relu, in training and eval (own generator so the
+# cases above keep their inputs). Some outputs are clamped to 0, so the mask reaches the grads.
+fused = torch.Generator().manual_seed(11)
+for dt, sfx in DTYPES:
+    x = (torch.randn(4, 3, 5, generator=fused) * 1.5 + 0.3).to(dt)
+    w, b = (1.0 + 0.5 * torch.randn(3, generator=fused)).to(dt), (0.5 * torch.randn(3, generator=fused)).to(dt)
+    rm, rv = (0.5 * torch.randn(3, generator=fused)).to(dt), (torch.rand(3, generator=fused) + 0.5).to(dt)
+    for training in (True, False):
+        args = {"running_mean": rm.tolist(), "running_var": rv.tolist(), "training": training, "momentum": 0.1,
+                "eps": 1e-5}
+        cases.append(case("batch_norm_relu_%s%s" % ("train" if training else "eval", sfx), "batch_norm_relu",
+                          lambda xi, wi, bi: torch.relu(torch.nn.functional.batch_norm(
+                              xi, rm.clone(), rv.clone(), wi, bi, training, 0.1, 1e-5)), [x, w, b], args))
 write("normalization", cases)
 
 # state_dict keys and reprs of each module configuration.

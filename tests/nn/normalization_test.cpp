@@ -88,6 +88,15 @@ Tensor run_steps(const std::vector<Tensor>& x, const json& a) {
   return out;
 }
 
+// relu(batch_norm(...)) in one op, from the case's running statistics.
+Tensor run_fused(const std::vector<Tensor>& x, const json& a) {
+  const DType dt = x[0].dtype();
+  Tensor rm = from_vector(a["running_mean"].get<std::vector<double>>()).to(dt);
+  Tensor rv = from_vector(a["running_var"].get<std::vector<double>>()).to(dt);
+  return nn::functional::batch_norm_relu(x[0], rm, rv, x[1], x[2], a["training"].get<bool>(),
+                                         a["momentum"].get<double>(), a["eps"].get<double>());
+}
+
 json load_modules_json() {
   std::ifstream in(std::string(KEEL_GOLDEN_DIR) + "/normalization_modules.json");
   EXPECT_TRUE(in.good());
@@ -109,7 +118,8 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 }  // namespace
 
 TEST(Normalization, MatchesPyTorch) {
-  std::map<std::string, GoldenOp> ops = {{"module", run_module}, {"steps", run_steps}};
+  std::map<std::string, GoldenOp> ops = {
+      {"module", run_module}, {"steps", run_steps}, {"batch_norm_relu", run_fused}};
   EXPECT_GT(keel::testing::check_golden("normalization", ops), 190);
 }
 

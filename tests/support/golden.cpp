@@ -85,6 +85,44 @@ std::vector<GoldenCase> load_golden(const std::string& family) {
   return cases;
 }
 
+namespace {
+
+// Runs one case through op: the forward value, then every input gradient for the recorded
+// upstream gradient. Returns false (after failing the current test) when the op throws.
+bool check_case(GoldenCase& c, const GoldenOp& op) {
+  Tensor out;
+  try {
+    out = op(c.inputs, c.args);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "forward threw: " << e.what();
+    return false;
+  }
+  EXPECT_EQ(out.dtype(), c.output.dtype()) << "dtype";
+  std::string msg = compare(out, c.output, c.atol, c.rtol);
+  EXPECT_TRUE(msg.empty()) << "forward: " << msg;
+  if (c.grad_output.defined()) {
+    try {
+      out.backward(c.grad_output.to(out.dtype()));
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "backward threw: " << e.what();
+      return false;
+    }
+    for (std::size_t i = 0; i < c.grads.size(); ++i) {
+      if (!c.grads[i].defined()) continue;
+      Tensor g = c.inputs[i].grad();
+      if (!g.defined()) {
+        ADD_FAILURE() << "input " << i << " got no gradient";
+        continue;
+      }
+      std::string gm = compare(g, c.grads[i], c.atol, c.rtol);
+      EXPECT_TRUE(gm.empty()) << "grad of input " << i << ": " << gm;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 int check_golden(const std::string& family, const std::map<std::string, GoldenOp>& ops) {
   int checked = 0;
   for (GoldenCase& c : load_golden(family)) {
@@ -94,37 +132,20 @@ int check_golden(const std::string& family, const std::map<std::string, GoldenOp
       ADD_FAILURE() << "no keel implementation registered for golden op '" << c.op << "'";
       continue;
     }
-    Tensor out;
-    try {
-      out = it->second(c.inputs, c.args);
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "forward threw: " << e.what();
-      continue;
-    }
-    EXPECT_EQ(out.dtype(), c.output.dtype()) << "dtype";
-    std::string msg = compare(out, c.output, c.atol, c.rtol);
-    EXPECT_TRUE(msg.empty()) << "forward: " << msg;
-    if (c.grad_output.defined()) {
-      try {
-        out.backward(c.grad_output.to(out.dtype()));
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << "backward threw: " << e.what();
-        continue;
-      }
-      for (std::size_t i = 0; i < c.grads.size(); ++i) {
-        if (!c.grads[i].defined()) continue;
-        Tensor g = c.inputs[i].grad();
-        if (!g.defined()) {
-          ADD_FAILURE() << "input " << i << " got no gradient";
-          continue;
-        }
-        std::string gm = compare(g, c.grads[i], c.atol, c.rtol);
-        EXPECT_TRUE(gm.empty()) << "grad of input " << i << ": " << gm;
-      }
-    }
-    ++checked;
+    if (check_case(c, it->second)) ++checked;
   }
   return checked;
+}
+
+bool check_golden_case(const std::string& family, const std::string& name, const GoldenOp& op) {
+  SCOPED_TRACE(family + "/" + name);
+  for (GoldenCase& c : load_golden(family)) {
+    if (c.name != name) continue;
+    EXPECT_TRUE(c.grad_output.defined()) << "the golden case records no gradients";
+    return check_case(c, op) && c.grad_output.defined();
+  }
+  ADD_FAILURE() << "no golden case '" << name << "' in tests/golden/" << family << ".json";
+  return false;
 }
 
 }  // namespace keel::testing

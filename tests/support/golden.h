@@ -32,4 +32,8 @@ using GoldenOp = std::function<Tensor(const std::vector<Tensor>&, const nlohmann
 // whose op is missing from `ops`. Returns the number of cases checked.
 int check_golden(const std::string& family, const std::map<std::string, GoldenOp>& ops);
 
+// Runs the one case `name` of the family through op, as check_golden does, and also fails
+// when the case is missing or records no gradients. Returns true when it ran to the end.
+bool check_golden_case(const std::string& family, const std::string& name, const GoldenOp& op);
+
 }  // namespace keel::testing

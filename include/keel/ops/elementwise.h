@@ -3,6 +3,7 @@
 // activations, comparisons and selection. All differentiable ops record autograd history.
 #include <string_view>
 
+#include "keel/core/op_list.h"
 #include "keel/tensor/tensor.h"
 
 namespace keel {
@@ -18,13 +19,14 @@ Tensor div(const Tensor& a, double b);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
 
+// exp, log, sigmoid, ...: one declaration per line of KEEL_SIMPLE_UNARY_OPS (keel/core/op_list.h).
+#define KEEL_UNARY_DECLARE(Kernel, fn, ...) Tensor fn(const Tensor& x);
+KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_DECLARE)
+#undef KEEL_UNARY_DECLARE
+
 Tensor neg(const Tensor& x);
 Tensor pow(const Tensor& x, double exponent);
 Tensor pow(const Tensor& x, const Tensor& exponent);
-Tensor exp(const Tensor& x);
-Tensor log(const Tensor& x);
-Tensor sqrt(const Tensor& x);
-Tensor rsqrt(const Tensor& x);
 Tensor abs(const Tensor& x);
 Tensor sign(const Tensor& x);
 Tensor clamp(const Tensor& x, double min, double max);
@@ -33,8 +35,6 @@ Tensor clamp_max(const Tensor& x, double max);
 
 // Activations, PyTorch's definitions and defaults.
 Tensor relu(const Tensor& x);
-Tensor sigmoid(const Tensor& x);
-Tensor tanh(const Tensor& x);
 Tensor gelu(const Tensor& x, std::string_view approximate = "none");  // "none" (erf) or "tanh"
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 Tensor elu(const Tensor& x, double alpha = 1.0);

@@ -219,6 +219,15 @@ struct EluF {
   }
 };
 
+template <class T>
+struct SoftplusF {  // x > 20 ? x : log1p(exp(x)) (PyTorch's defaults beta = 1, threshold = 20)
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    const V soft = hn::Log1p(d, SafeExp(d, hn::Min(x, Fill<D, V>(d, 20.0))));
+    return KeepNaN(d, x, hn::IfThenElse(hn::Gt(x, Fill<D, V>(d, 20.0)), x, soft));
+  }
+};
+
 // pow(x, p) with PyTorch's special cases, which are exact or match its rounding; other
 // exponents use std::pow.
 enum PowKind { kPow0, kPow1, kPow2, kPow3, kPowHalf, kPowNegHalf, kPowNeg1, kPowNeg2, kPowGeneral };
@@ -452,6 +461,16 @@ struct EluGradF {
   }
 };
 
+template <class T>
+struct SoftplusGradF {  // x > 20 ? g : g * z / (z + 1), z = exp(x)
+  template <class D, class V>
+  V operator()(D d, V g, V x) const {
+    const V z = SafeExp(d, hn::Min(x, Fill<D, V>(d, 20.0)));
+    const V soft = hn::Mul(g, hn::Div(z, hn::Add(z, Fill<D, V>(d, 1.0))));
+    return hn::IfThenElse(hn::Gt(x, Fill<D, V>(d, 20.0)), g, soft);
+  }
+};
+
 // ---- backward functors (g, a, b) -> grad of a or b ------------------------------------------
 
 // maximum/minimum: g where this operand won, g / 2 on ties, 0 where it lost (NaN: g).
@@ -542,16 +561,13 @@ template <class T>
 void FloatUnary(int op, const UnaryParams& prm, char** p, const std::int64_t* s, std::int64_t n) {
   const T a = static_cast<T>(prm.a), b = static_cast<T>(prm.b);
   switch (static_cast<UnaryOp>(op)) {
+#define KEEL_UNARY_CASE(Kernel, ...) \
+  case UnaryOp::Kernel:              \
+    return Run<T, 1>(Kernel##F<T>(), p, s, n);
+    KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_CASE)
+#undef KEEL_UNARY_CASE
     case UnaryOp::Neg:
       return Run<T, 1>(NegF<T>(), p, s, n);
-    case UnaryOp::Exp:
-      return Run<T, 1>(ExpF<T>(), p, s, n);
-    case UnaryOp::Log:
-      return Run<T, 1>(LogF<T>(), p, s, n);
-    case UnaryOp::Sqrt:
-      return Run<T, 1>(SqrtF<T>(), p, s, n);
-    case UnaryOp::Rsqrt:
-      return Run<T, 1>(RsqrtF<T>(), p, s, n);
     case UnaryOp::Abs:
       return Run<T, 1>(AbsF<T>(), p, s, n);
     case UnaryOp::Sign:
@@ -586,10 +602,6 @@ void FloatUnary(int op, const UnaryParams& prm, char** p, const std::int64_t* s,
       return Run<T, 1>(ClampMaxF<T>{a}, p, s, n);
     case UnaryOp::Relu:
       return Run<T, 1>(ReluF<T>(), p, s, n);
-    case UnaryOp::Sigmoid:
-      return Run<T, 1>(SigmoidF<T>(), p, s, n);
-    case UnaryOp::Tanh:
-      return Run<T, 1>(TanhF<T>(), p, s, n);
     case UnaryOp::GeluErf:
       return Run<T, 1>(GeluErfF<T>(), p, s, n);
     case UnaryOp::GeluTanh:
@@ -669,14 +681,11 @@ template <class T>
 void FloatUnaryGrad(int op, const UnaryParams& prm, char** p, const std::int64_t* s, std::int64_t n) {
   const T a = static_cast<T>(prm.a), b = static_cast<T>(prm.b);
   switch (static_cast<UnaryGradOp>(op)) {
-    case UnaryGradOp::Exp:
-      return Run<T, 2>(ExpGradF<T>(), p, s, n);
-    case UnaryGradOp::Log:
-      return Run<T, 2>(LogGradF<T>(), p, s, n);
-    case UnaryGradOp::Sqrt:
-      return Run<T, 2>(SqrtGradF<T>(), p, s, n);
-    case UnaryGradOp::Rsqrt:
-      return Run<T, 2>(RsqrtGradF<T>(), p, s, n);
+#define KEEL_UNARY_GRAD_CASE(Kernel, ...) \
+  case UnaryGradOp::Kernel:               \
+    return Run<T, 2>(Kernel##GradF<T>(), p, s, n);
+    KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_GRAD_CASE)
+#undef KEEL_UNARY_GRAD_CASE
     case UnaryGradOp::Abs:
       return Run<T, 2>(AbsGradF<T>(), p, s, n);
     case UnaryGradOp::Pow:
@@ -690,10 +699,6 @@ void FloatUnaryGrad(int op, const UnaryParams& prm, char** p, const std::int64_t
       return Run<T, 2>(ClampMaxGradF<T>{a}, p, s, n);
     case UnaryGradOp::Relu:
       return Run<T, 2>(ReluGradF<T>(), p, s, n);
-    case UnaryGradOp::Sigmoid:
-      return Run<T, 2>(SigmoidGradF<T>(), p, s, n);
-    case UnaryGradOp::Tanh:
-      return Run<T, 2>(TanhGradF<T>(), p, s, n);
     case UnaryGradOp::GeluErf:
       return Run<T, 2>(GeluErfGradF<T>(), p, s, n);
     case UnaryGradOp::GeluTanh:
@@ -752,11 +757,12 @@ namespace {
 // Transcendental functions cost ~10x a copy per element: split them across threads sooner.
 bool is_costly(UnaryOp op) {
   switch (op) {
-    case UnaryOp::Exp:
-    case UnaryOp::Log:
+#define KEEL_UNARY_COST(Kernel, fn, node, saved, domain, cost, ...) \
+  case UnaryOp::Kernel:                                             \
+    return op_table::Cost::cost == op_table::Cost::Costly;
+    KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_COST)
+#undef KEEL_UNARY_COST
     case UnaryOp::Pow:
-    case UnaryOp::Sigmoid:
-    case UnaryOp::Tanh:
     case UnaryOp::GeluErf:
     case UnaryOp::GeluTanh:
     case UnaryOp::Elu:

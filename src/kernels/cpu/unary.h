@@ -2,23 +2,23 @@
 // Elementwise math and activation kernels, and the fused loops of their backward formulas.
 #include "keel/core/view.h"
 
+// The op table (its simple unary ops are the first enumerators below).
+#include "keel/core/op_list.h"
+
 namespace keel::kernels {
 
 enum class UnaryOp : int {
+#define KEEL_UNARY_ENUM(Kernel, ...) Kernel,
+  KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_ENUM)  // exp, log, ... (keel/core/op_list.h)
+#undef KEEL_UNARY_ENUM
   Neg,
-  Exp,
-  Log,
-  Sqrt,
-  Rsqrt,
   Abs,
   Sign,
-  Pow,       // x ** a
-  Clamp,     // min(max(x, a), b); NaN stays NaN
-  ClampMin,  // max(x, a)
-  ClampMax,  // min(x, a)
-  Relu,      // max(x, 0) (keeps -0 and NaN, as clamp_min does)
-  Sigmoid,   // 1 / (1 + exp(-x))
-  Tanh,
+  Pow,        // x ** a
+  Clamp,      // min(max(x, a), b); NaN stays NaN
+  ClampMin,   // max(x, a)
+  ClampMax,   // min(x, a)
+  Relu,       // max(x, 0) (keeps -0 and NaN, as clamp_min does)
   GeluErf,    // x * 0.5 * (1 + erf(x / sqrt(2)))
   GeluTanh,   // 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3)))
   LeakyRelu,  // x > 0 ? x : a * x
@@ -28,18 +28,15 @@ enum class UnaryOp : int {
 // Backward formulas out = f(g, s) of one upstream gradient g and one saved tensor s, which
 // is the op's input x or its output y as named (PyTorch's formulas, fused into one pass).
 enum class UnaryGradOp : int {
-  Exp,        // s = y: g * y
-  Log,        // s = x: g / x
-  Sqrt,       // s = y: g / (2 y)
-  Rsqrt,      // s = y: -0.5 g y^3
+#define KEEL_UNARY_ENUM(Kernel, ...) Kernel,
+  KEEL_SIMPLE_UNARY_OPS(KEEL_UNARY_ENUM)  // s as op_list.h's Saved column says
+#undef KEEL_UNARY_ENUM
   Abs,        // s = x: g * sign(x)
   Pow,        // s = x: a == 0 ? 0 : g * (a * x^(a - 1))
   Clamp,      // s = x: a <= x <= b ? g : 0
   ClampMin,   // s = x: x >= a ? g : 0
   ClampMax,   // s = x: x <= a ? g : 0
   Relu,       // s = y: y <= 0 ? 0 : g
-  Sigmoid,    // s = y: g * (1 - y) * y
-  Tanh,       // s = y: g * (1 - y^2)
   GeluErf,    // s = x
   GeluTanh,   // s = x
   LeakyRelu,  // s = x: x > 0 ? g : a * g
