@@ -1,10 +1,9 @@
-// Basic factories: allocation, fills, wrapping and copying user data.
+// Basic factories: allocation, wrapping and copying user data (the filling factories, which run
+// a kernel, are in src/ops/fill_factories.cpp).
 #include "keel/tensor/factories.h"
 
 #include <cstring>
 #include <new>
-
-#include "kernels/cpu/copy.h"
 
 namespace keel {
 
@@ -29,18 +28,7 @@ Tensor empty(const Dims& shape, DType dtype) {
   return Tensor(std::move(impl));
 }
 
-Tensor full(const Dims& shape, double value, DType dtype) {
-  Tensor t = empty(shape, dtype);
-  kernels::fill(t, value);
-  return t;
-}
-Tensor zeros(const Dims& shape, DType dtype) { return full(shape, 0.0, dtype); }
-Tensor ones(const Dims& shape, DType dtype) { return full(shape, 1.0, dtype); }
 Tensor empty_like(const Tensor& t) { return empty(t.sizes(), t.dtype()); }
-Tensor zeros_like(const Tensor& t) { return zeros(t.sizes(), t.dtype()); }
-Tensor ones_like(const Tensor& t) { return ones(t.sizes(), t.dtype()); }
-Tensor full_like(const Tensor& t, double value) { return full(t.sizes(), value, t.dtype()); }
-Tensor scalar_tensor(double value, DType dtype) { return full({}, value, dtype); }
 
 Tensor from_blob(void* data, const Dims& shape, DType dtype, std::function<void(void*)> deleter) {
   return from_blob(data, shape, contiguous_strides(shape), dtype, std::move(deleter));

@@ -1,4 +1,5 @@
-// Tensor::device() and Tensor::to(Device): the tensor side of the device seam.
+// Tensor::device() and Tensor::to(Device): the tensor side of the device seam (in ops/, the one
+// layer that reaches the kernels and their per-device backends).
 #include "keel/tensor/tensor.h"
 #include "kernels/backend.h"
 
