@@ -96,6 +96,8 @@ enum Dtypes : unsigned { F32 = 1, F64 = 2, I64 = 4, F = F32 | F64, FI = F | I64 
   X(stack, "stack", Kernel, FI, StackBackward0, "keel::stack", indexing, "stack_last")                       \
   X(index_select, "index_select", Kernel, FI, IndexSelectBackward0, "keel::index_select", indexing,          \
     "index_select1")                                                                                         \
+  X(embedding, "embedding", Composed, F, ViewBackward0, "nn::functional::embedding", rnn,                    \
+    "embedding_padding0")                                                                                    \
   X(gather, "gather", Kernel, FI, GatherBackward0, "keel::gather", indexing, "gather1")                      \
   /* reductions */                                                                                           \
   X(sum, "sum", Kernel, FI, SumBackward0, "keel::sum(Tensor)", reduce, "sum_all")                            \
@@ -122,6 +124,7 @@ enum Dtypes : unsigned { F32 = 1, F64 = 2, I64 = 4, F = F32 | F64, FI = F | I64 
   X(linear, "linear", Fused, F, AddmmBackward0, "nn::functional::linear", losses, "linear_2d")               \
   /* convolution and pooling */                                                                              \
   X(conv2d, "conv2d", Kernel, F, ConvolutionBackward0, "nn::functional::conv2d", conv, "conv2d_all_options") \
+  X(conv1d, "conv1d", Composed, F, ViewBackward0, "nn::functional::conv1d", rnn, "conv1d_all_options")       \
   X(max_pool2d, "max_pool2d", Kernel, F, MaxPool2DWithIndicesBackward0, "nn::functional::max_pool2d",        \
     pooling, "max_pool2d_k3s2p1")                                                                            \
   X(avg_pool2d, "avg_pool2d", Kernel, F, AvgPool2DBackward0, "nn::functional::avg_pool2d", pooling,          \
