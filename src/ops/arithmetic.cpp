@@ -142,20 +142,27 @@ void binary_inplace(BinaryOp op, Tensor& self, const Tensor& other, double alpha
   self.storage()->bump_version();
 }
 
+// add_ and sub_ (sub_ adds -alpha * other): one kernel and backward, each under its own
+// PyTorch name, so errors and grad_fn say which method ran.
+Tensor& add_inplace(Tensor& self, const Tensor& other, double alpha, const char* op, const char* node) {
+  binary_inplace(BinaryOp::Add, self, other, alpha, op);
+  if (autograd::needs_grad(self, other)) {
+    autograd::record_inplace(node, self, {&other}, [sb = other.sizes(), alpha](const Tensor& g) -> Tensors {
+      return {g, sum_to(alpha == 1.0 ? g : g * alpha, sb)};
+    });
+  }
+  return self;
+}
+
 }  // namespace
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
-  binary_inplace(BinaryOp::Add, *this, other, alpha, "add_");
-  if (autograd::needs_grad(*this, other)) {
-    autograd::record_inplace("AddBackward0", *this, {&other},
-                             [sb = other.sizes(), alpha](const Tensor& g) -> Tensors {
-                               return {g, sum_to(alpha == 1.0 ? g : g * alpha, sb)};
-                             });
-  }
-  return *this;
+  return add_inplace(*this, other, alpha, "add_", "AddBackward0");
 }
 
-Tensor& Tensor::sub_(const Tensor& other, double alpha) { return add_(other, -alpha); }
+Tensor& Tensor::sub_(const Tensor& other, double alpha) {
+  return add_inplace(*this, other, -alpha, "sub_", "SubBackward0");
+}
 
 Tensor& Tensor::mul_(const Tensor& other) {
   bool grad = autograd::needs_grad(*this, other);
