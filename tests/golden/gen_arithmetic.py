@@ -29,4 +29,14 @@ cases += [
     case("int_true_div", "div", lambda x, y: x / y, [ia, ib], grad=False),
     case("int_float_promote", "mul", lambda x, y: x * y, [ia, r(3)], grad=False),
 ]
+# In-place methods on a non-leaf (the op table's add_, sub_, mul_, div_ entries), from their own
+# seed so the cases above keep their inputs.
+torch.manual_seed(11)
+ip_a, ip_row, ip_col, ip_pos = r(3, 4), r(4), r(3, 1), torch.rand(3, 4) + 0.5
+cases += [
+    case("add_inplace_alpha", "add_", lambda x, y: x.clone().add_(y, alpha=2.5), [ip_a, ip_row], {"alpha": 2.5}),
+    case("sub_inplace", "sub_", lambda x, y: x.clone().sub_(y), [ip_a, ip_col]),
+    case("mul_inplace", "mul_", lambda x, y: x.clone().mul_(y), [ip_a, ip_row]),
+    case("div_inplace", "div_", lambda x, y: x.clone().div_(y), [ip_a, ip_pos]),
+]
 write("arithmetic", cases)

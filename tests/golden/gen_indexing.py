@@ -52,4 +52,8 @@ cases += [
     case("masked_fill_int", "masked_fill", lambda x, m: x.masked_fill(m, 7), [ia, torch.rand(3, 4) > 0.5],
          {"value": 7.0}, grad=False),
 ]
+# masked_fill_ in place on a non-leaf (the op table's masked_fill_ entry).
+torch.manual_seed(13)
+cases.append(case("masked_fill_inplace", "masked_fill_", lambda x, m: x.clone().masked_fill_(m, 2.0),
+                  [torch.randn(3, 4), torch.randn(4) > 0], {"value": 2.0}))
 write("indexing", cases)

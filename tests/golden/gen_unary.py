@@ -143,4 +143,8 @@ for op in ("eq", "ne", "lt", "le", "gt", "ge"):
         case("cmp_" + op + "_bool_scalar", "cmp_" + op + "_scalar", lambda x, f=fn: f(x, 1), [ia > 0], {"s": 1},
              grad=False),
     ]
+# clamp_ in place on a non-leaf (the op table's clamp_ entry).
+torch.manual_seed(12)
+cases.append(case("clamp_inplace", "clamp_", lambda x: x.clone().clamp_(-0.27, 0.33), [torch.randn(3, 4)],
+                  {"min": -0.27, "max": 0.33}))
 write("unary", cases)

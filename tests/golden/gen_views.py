@@ -30,4 +30,18 @@ for dt, sfx in ((torch.float32, ""), (torch.float64, "_f64")):
         case("to_other_float" + sfx, "to", lambda t: t.to(torch.float64 if dt == torch.float32 else torch.float32),
              [x], {"dtype": "float64" if dt == torch.float32 else "float32"}),
     ]
+# In-place copies and fills on a non-leaf (the op table's copy_, fill_, zero_, uniform_, normal_
+# entries). The old values get a zero gradient. uniform_ and normal_ draw from different
+# generators in keel and PyTorch, so their cases use an empty range (from == to) and std 0: the
+# values are then defined without a generator, and the case checks values and gradients fully.
+torch.manual_seed(14)
+fx, fs = torch.randn(3, 4), torch.randn(4)
+cases += [
+    case("copy_inplace_broadcast", "copy_", lambda t, s: t.clone().copy_(s), [fx, fs]),
+    case("fill_inplace", "fill_", lambda t: t.clone().fill_(2.0), [fx], {"value": 2.0}),
+    case("zero_inplace", "zero_", lambda t: t.clone().zero_(), [fx]),
+    case("uniform_inplace_point", "uniform_", lambda t: t.clone().uniform_(0.25, 0.25), [fx],
+         {"from": 0.25, "to": 0.25}),
+    case("normal_inplace_std0", "normal_", lambda t: t.clone().normal_(0.25, 0.0), [fx], {"mean": 0.25, "std": 0.0}),
+]
 write("views", cases)

@@ -21,6 +21,31 @@ TEST(Arithmetic, MatchesPyTorch) {
       {"rdiv_scalar",
        [](const std::vector<Tensor>& x, const json& a) { return a["s"].get<double>() / x[0]; }},
       {"neg", [](const std::vector<Tensor>& x, const json&) { return -x[0]; }},
+      // In-place methods run on a clone (a non-leaf), as PyTorch's cases do.
+      {"add_",
+       [](const std::vector<Tensor>& x, const json& a) {
+         Tensor y = x[0].clone();
+         y.add_(x[1], a["alpha"]);
+         return y;
+       }},
+      {"sub_",
+       [](const std::vector<Tensor>& x, const json&) {
+         Tensor y = x[0].clone();
+         y.sub_(x[1]);
+         return y;
+       }},
+      {"mul_",
+       [](const std::vector<Tensor>& x, const json&) {
+         Tensor y = x[0].clone();
+         y.mul_(x[1]);
+         return y;
+       }},
+      {"div_",
+       [](const std::vector<Tensor>& x, const json&) {
+         Tensor y = x[0].clone();
+         y.div_(x[1]);
+         return y;
+       }},
   };
   EXPECT_GT(keel::testing::check_golden("arithmetic", ops), 20);
 }

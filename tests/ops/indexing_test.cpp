@@ -37,6 +37,12 @@ TEST(Indexing, MatchesPyTorch) {
       {"where", [](const std::vector<Tensor>& x, const json&) { return where(x[0], x[1], x[2]); }},
       {"masked_fill", [](const std::vector<Tensor>& x,
                          const json& a) { return x[0].masked_fill(x[1], a["value"].get<double>()); }},
+      {"masked_fill_",
+       [](const std::vector<Tensor>& x, const json& a) {
+         Tensor y = x[0].clone();  // in place on a non-leaf, as PyTorch's case does
+         y.masked_fill_(x[1], a["value"].get<double>());
+         return y;
+       }},
   };
   EXPECT_GT(keel::testing::check_golden("indexing", ops), 35);
 }

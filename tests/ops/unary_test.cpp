@@ -56,6 +56,11 @@ static std::map<std::string, GoldenOp> golden_ops() {
       {"abs", unary_op([](const Tensor& x, const json&) { return x.abs(); })},
       {"sign", unary_op([](const Tensor& x, const json&) { return x.sign(); })},
       {"clamp", unary_op([](const Tensor& x, const json& a) { return x.clamp(a["min"], a["max"]); })},
+      {"clamp_", unary_op([](const Tensor& x, const json& a) {
+         Tensor y = x.clone();  // in place on a non-leaf, as PyTorch's case does
+         y.clamp_(a["min"], a["max"]);
+         return y;
+       })},
       {"clamp_min", unary_op([](const Tensor& x, const json& a) { return x.clamp_min(a["min"]); })},
       {"clamp_max", unary_op([](const Tensor& x, const json& a) { return x.clamp_max(a["max"]); })},
       {"pow_tensor", binary_op([](const Tensor& a, const Tensor& b) { return a.pow(b); })},
