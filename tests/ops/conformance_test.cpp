@@ -159,6 +159,42 @@ std::map<std::string, Registration> registry() {
                     return V{spread({3, 4}, 1), spread({4}, 2, 0.13)};
                   }};
 
+  // In-place methods run on a clone (a non-leaf, as PyTorch requires of a leaf needing grad),
+  // so the gradcheck reaches the original input through the in-place node and CloneBackward0.
+  m["add_"] = {[](const V& x, const json& a) {
+                 Tensor y = x[0].clone();
+                 y.add_(x[1], a.value("alpha", 1.0));
+                 return y;
+               },
+               [] {
+                 return V{r({3, 4}, 1), r({4}, 2)};
+               },
+               {{"alpha", 2.5}}};
+  m["sub_"] = {[](const V& x, const json&) {
+                 Tensor y = x[0].clone();
+                 y.sub_(x[1]);
+                 return y;
+               },
+               [] {
+                 return V{r({3, 4}, 1), r({3, 1}, 2)};
+               }};
+  m["mul_"] = {[](const V& x, const json&) {
+                 Tensor y = x[0].clone();
+                 y.mul_(x[1]);
+                 return y;
+               },
+               [] {
+                 return V{r({3, 4}, 1), r({4}, 2)};
+               }};
+  m["div_"] = {[](const V& x, const json&) {
+                 Tensor y = x[0].clone();
+                 y.div_(x[1]);
+                 return y;
+               },
+               [] {
+                 return V{r({3, 4}, 1), r({3, 4}, 2, 0.5, 2.0)};
+               }};
+
   // Unary math and activations with parameters.
   m["pow_scalar"] = {[](const V& x, const json& a) { return pow(x[0], a["p"].get<double>()); },
                      [] {
@@ -204,6 +240,16 @@ std::map<std::string, Registration> registry() {
               },
               {{"alpha", 1.3}}};
 
+  m["clamp_"] = {[](const V& x, const json& a) {
+                   Tensor y = x[0].clone();
+                   y.clamp_(a["min"], a["max"]);
+                   return y;
+                 },
+                 [] {
+                   return V{spread({3, 4}, 1)};
+                 },
+                 {{"min", -0.27}, {"max", 0.33}}};
+
   // Selection and indexing.
   m["where"] = {[](const V& x, const json&) { return where(x[0], x[1], x[2]); },
                 [] {
@@ -214,6 +260,15 @@ std::map<std::string, Registration> registry() {
                         return V{r({3, 4}, 1), c({4}, 2).gt(0.0)};
                       },
                       {{"value", 2.0}}};
+  m["masked_fill_"] = {[](const V& x, const json& a) {
+                         Tensor y = x[0].clone();
+                         y.masked_fill_(x[1], a["value"]);
+                         return y;
+                       },
+                       [] {
+                         return V{r({3, 4}, 1), c({4}, 2).gt(0.0)};
+                       },
+                       {{"value", 2.0}}};
   m["cat"] = {[](const V& x, const json& a) { return cat(x, a["dim"].get<std::int64_t>()); },
               [] {
                 return V{r({2, 3}, 1), r({2, 1}, 2), r({2, 2}, 3)};
@@ -279,6 +334,11 @@ std::map<std::string, Registration> registry() {
                  return V{r({2, 3, 4}, 1)};
                },
                {{"p", "3.0"}, {"dims", {0, 2}}, {"keepdim", true}}};
+  m["norm_all"] = {[](const V& x, const json& a) { return norm(x[0], std::stod(a["p"].get<std::string>())); },
+                   [] {
+                     return V{r({3, 4}, 1)};
+                   },
+                   {{"p", "2.0"}}};
   m["amax"] = {[](const V& x, const json& a) { return amax(x[0], dims(a["dims"]), a["keepdim"]); },
                [] {
                  return V{spread({3, 4}, 1)};
@@ -367,6 +427,14 @@ std::map<std::string, Registration> registry() {
                       {"padding", {1, 1}},
                       {"dilation", {1, 1}},
                       {"ceil_mode", false}}};
+  // The same kernel and node as max_pool2d; the values are checked here, the indices by the
+  // pooling tests.
+  m["max_pool2d_with_indices"] = {[](const V& x, const json& a) {
+                                    return std::get<0>(F::max_pool2d_with_indices(
+                                        x[0], pair(a["kernel"]), opt_stride(a), pair(a["padding"]),
+                                        pair(a["dilation"]), a["ceil_mode"].get<bool>()));
+                                  },
+                                  m["max_pool2d"].sample, m["max_pool2d"].args};
   m["avg_pool2d"] = {[](const V& x, const json& a) {
                        return F::avg_pool2d(x[0], pair(a["kernel"]), opt_stride(a), pair(a["padding"]),
                                             a["ceil_mode"].get<bool>(), a["count_include_pad"].get<bool>());
@@ -550,6 +618,52 @@ std::map<std::string, Registration> registry() {
                  },
                  {{"shape", {2, 3, 4}}}};
   m["clone"] = {[](const V& x, const json&) { return x[0].clone(); }, base};
+  // In-place copies and fills on a clone. The old values get a zero gradient, which the
+  // gradcheck confirms numerically. uniform_ and normal_ use an empty range and std 0 so the
+  // values need no generator (keel's and PyTorch's streams differ) and match PyTorch exactly.
+  m["copy_"] = {[](const V& x, const json&) {
+                  Tensor y = x[0].clone();
+                  y.copy_(x[1]);
+                  return y;
+                },
+                [] {
+                  return V{r({3, 4}, 1), r({4}, 2)};
+                }};
+  m["fill_"] = {[](const V& x, const json& a) {
+                  Tensor y = x[0].clone();
+                  y.fill_(a["value"]);
+                  return y;
+                },
+                [] {
+                  return V{r({3, 4}, 1)};
+                },
+                {{"value", 2.0}}};
+  m["zero_"] = {[](const V& x, const json&) {
+                  Tensor y = x[0].clone();
+                  y.zero_();
+                  return y;
+                },
+                [] {
+                  return V{r({3, 4}, 1)};
+                }};
+  m["uniform_"] = {[](const V& x, const json& a) {
+                     Tensor y = x[0].clone();
+                     uniform_(y, a["from"], a["to"]);
+                     return y;
+                   },
+                   [] {
+                     return V{r({3, 4}, 1)};
+                   },
+                   {{"from", 0.25}, {"to", 0.25}}};
+  m["normal_"] = {[](const V& x, const json& a) {
+                    Tensor y = x[0].clone();
+                    normal_(y, a["mean"], a["std"]);
+                    return y;
+                  },
+                  [] {
+                    return V{r({3, 4}, 1)};
+                  },
+                  {{"mean", 0.25}, {"std", 0.0}}};
   // The golden case converts to the other float dtype; the gradcheck goes float64 -> float32 -> back.
   // Its values and step are exact in float32, so the round trip loses nothing.
   m["to"] = {[](const V& x, const json& a) {
@@ -587,7 +701,7 @@ TEST(OpTable, HasUniqueIdsAndCompleteColumns) {
         << "every differentiable op takes float64 (the gradcheck runs in it)";
     EXPECT_NE(std::string(e.golden_case), "") << "no golden case";
   }
-  EXPECT_GE(std::size(kEntries), 92u);  // the ops keel had when embedding and conv1d joined the table
+  EXPECT_GE(std::size(kEntries), 105u);  // the ops keel had when the in-place methods joined the table
 }
 
 // Every table entry has a registration, and every registration is a table entry.

@@ -111,7 +111,9 @@ bool check_case(GoldenCase& c, const GoldenOp& op) {
       if (!c.grads[i].defined()) continue;
       Tensor g = c.inputs[i].grad();
       if (!g.defined()) {
-        ADD_FAILURE() << "input " << i << " got no gradient";
+        // keel leaves a gradient undefined where it is zero by definition (what fill_ or copy_
+        // overwrote); PyTorch records zeros there. Any nonzero expected value still fails.
+        EXPECT_EQ(c.grads[i].abs().max().item(), 0.0) << "input " << i << " got no gradient";
         continue;
       }
       std::string gm = compare(g, c.grads[i], c.atol, c.rtol);

@@ -75,6 +75,20 @@ enum Dtypes : unsigned { F32 = 1, F64 = 2, I64 = 4, F = F32 | F64, FI = F | I64 
   X(neg, "neg", Composed, FI, MulBackward0, "keel::neg", arithmetic, "neg")                                  \
   X(maximum, "maximum", Kernel, FI, MaximumBackward0, "keel::maximum", unary, "maximum_broadcast")           \
   X(minimum, "minimum", Kernel, FI, MinimumBackward0, "keel::minimum", unary, "minimum_broadcast")           \
+  /* in-place methods, recorded on their (non-leaf) tensor with autograd::record_inplace */                  \
+  X(add_, "add_", Kernel, FI, AddBackward0, "Tensor::add_", arithmetic, "add_inplace_alpha")                 \
+  X(sub_, "sub_", Kernel, FI, SubBackward0, "Tensor::sub_", arithmetic, "sub_inplace")                       \
+  X(mul_, "mul_", Kernel, FI, MulBackward0, "Tensor::mul_", arithmetic, "mul_inplace")                       \
+  X(div_, "div_", Kernel, F, DivBackward0, "Tensor::div_", arithmetic, "div_inplace")                        \
+  X(clamp_, "clamp_", Kernel, F, ClampBackward1, "Tensor::clamp_", unary, "clamp_inplace")                   \
+  X(masked_fill_, "masked_fill_", Kernel, FI, MaskedFillBackward0, "Tensor::masked_fill_", indexing,         \
+    "masked_fill_inplace")                                                                                   \
+  X(copy_, "copy_", Kernel, FI, CopyBackwards, "Tensor::copy_", views, "copy_inplace_broadcast")             \
+  /* keel names these nodes FillBackward0; PyTorch 1.13 says FillBackward2 and ZeroBackward0 */              \
+  X(fill_, "fill_", Kernel, FI, FillBackward0, "Tensor::fill_", views, "fill_inplace")                       \
+  X(zero_, "zero_", Kernel, FI, FillBackward0, "Tensor::zero_", views, "zero_inplace")                       \
+  X(uniform_, "uniform_", Kernel, F, UniformBackward0, "keel::uniform_", views, "uniform_inplace_point")     \
+  X(normal_, "normal_", Kernel, F, NormalBackward0, "keel::normal_", views, "normal_inplace_std0")           \
   /* unary math and activations with parameters or integer paths */                                          \
   X(pow_scalar, "pow", Kernel, F, PowBackward0, "keel::pow(Tensor, double)", unary, "pow_2.5")               \
   X(pow_tensor, "pow", Kernel, F, PowBackward1, "keel::pow(Tensor, Tensor)", unary, "pow_tensor")            \
@@ -107,6 +121,7 @@ enum Dtypes : unsigned { F32 = 1, F64 = 2, I64 = 4, F = F32 | F64, FI = F | I64 
   X(var, "var", Kernel, F, VarBackward0, "keel::var", reduce, "var_dim1")                                    \
   X(std, "std", Kernel, F, StdBackward0, "keel::std", reduce, "std_dim1")                                    \
   X(norm, "norm", Kernel, F, NormBackward1, "keel::norm", reduce, "norm_p3_dims02")                          \
+  X(norm_all, "norm", Kernel, F, NormBackward0, "keel::norm(Tensor, p)", reduce, "norm_p2_all")              \
   X(amax, "amax", Kernel, FI, AmaxBackward0, "keel::amax", reduce, "amax_ties")                              \
   X(amin, "amin", Kernel, FI, AminBackward0, "keel::amin", reduce, "amin_ties_dim0")                         \
   X(max, "max", Kernel, FI, MaxBackward1, "keel::max(Tensor)", reduce, "max_all_ties")                       \
@@ -127,6 +142,8 @@ enum Dtypes : unsigned { F32 = 1, F64 = 2, I64 = 4, F = F32 | F64, FI = F | I64 
   X(conv1d, "conv1d", Composed, F, ViewBackward0, "nn::functional::conv1d", rnn, "conv1d_all_options")       \
   X(max_pool2d, "max_pool2d", Kernel, F, MaxPool2DWithIndicesBackward0, "nn::functional::max_pool2d",        \
     pooling, "max_pool2d_k3s2p1")                                                                            \
+  X(max_pool2d_with_indices, "max_pool2d_with_indices", Kernel, F, MaxPool2DWithIndicesBackward0,            \
+    "nn::functional::max_pool2d_with_indices", pooling, "max_pool2d_k3s2p1")                                 \
   X(avg_pool2d, "avg_pool2d", Kernel, F, AvgPool2DBackward0, "nn::functional::avg_pool2d", pooling,          \
     "avg_pool2d_k3s2p1_exclude_pad")                                                                         \
   X(adaptive_avg_pool2d, "adaptive_avg_pool2d", Kernel, F, AdaptiveAvgPool2DBackward0,                       \
