@@ -20,7 +20,7 @@ idx_pid=$!
 "$cxx" "${flags[@]}" fuzz/csv_fuzz.cpp src/io/csv.cpp src/io/idx.cpp -lz -ldeflate -o "$out/csv_fuzz" &
 csv_pid=$!
 "$cxx" "${flags[@]}" fuzz/safetensors_fuzz.cpp src/io/safetensors_header.cpp src/tensor/dims.cpp \
-  src/tensor/dtype.cpp -o "$out/safetensors_fuzz" &
+  src/tensor/dtype.cpp src/core/dtype.cpp -o "$out/safetensors_fuzz" &
 st_pid=$!
 wait "$idx_pid"
 wait "$csv_pid"
