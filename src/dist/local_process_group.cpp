@@ -1,4 +1,5 @@
 // The group of one process: what keel uses when it is not launched by mpirun.
+#include <cstdlib>
 #include <memory>
 
 #include "keel/core/error.h"
@@ -27,6 +28,7 @@ class LocalProcessGroup final : public ProcessGroup {
   }
   void barrier() override {}
   std::vector<std::string> allgather_bytes(const std::string& bytes) override { return {bytes}; }
+  [[noreturn]] void abort(int exit_code) override { std::exit(exit_code); }
 };
 
 }  // namespace

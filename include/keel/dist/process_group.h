@@ -43,6 +43,9 @@ class ProcessGroup {
   virtual void barrier() = 0;
   // Every rank's byte string (any length), in rank order (all_gather_object's role).
   virtual std::vector<std::string> allgather_bytes(const std::string& bytes) = 0;
+  // Ends every process of the group with exit_code (MPI_Abort): what a rank that failed does,
+  // so that the others never wait for it for ever. A 1-process group just exits.
+  [[noreturn]] virtual void abort(int exit_code) = 0;
 };
 
 // A group of one process: rank 0 of 1; every collective leaves its input as it is.
