@@ -1,4 +1,5 @@
 // + - * / with broadcasting, type promotion and autograd, in and out of place.
+#include "keel/autograd/grad_mode.h"
 #include "keel/autograd/node.h"
 #include "keel/ops/elementwise.h"
 #include "keel/tensor/factories.h"
@@ -114,7 +115,18 @@ Tensor operator-(const Tensor& a, double b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
 Tensor operator/(const Tensor& a, double b) { return div(a, b); }
 Tensor operator+(double a, const Tensor& b) { return add(b, a); }
-Tensor operator-(double a, const Tensor& b) { return add(neg(b), a); }
+// a - b records one node, as PyTorch's rsub (RsubBackward1), whose gradient is -g.
+Tensor operator-(double a, const Tensor& b) {
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = add(neg(b), a);
+  }
+  if (autograd::needs_grad(b)) {
+    autograd::record("RsubBackward1", out, b, [](const Tensor& g) -> Tensors { return {neg(g)}; });
+  }
+  return out;
+}
 Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
 Tensor operator/(double a, const Tensor& b) { return div(wrap(b, a), b); }
 Tensor operator-(const Tensor& a) { return neg(a); }

@@ -51,15 +51,22 @@ Tensor Tensor::to(DType target) const {
 
 // ---- in-place ------------------------------------------------------------------------------
 
-Tensor& Tensor::fill_(double value) {
-  autograd::check_inplace(*this, "fill_");
-  kernels::fill(*this, value);
-  storage()->bump_version();
-  if (autograd::GradMode::is_enabled() && requires_grad()) {
-    autograd::record_inplace("FillBackward0", *this, {}, [](const Tensor&) -> Tensors { return {Tensor()}; });
+namespace {
+// fill_ and zero_ overwrite every element: no gradient flows to the old values. PyTorch 1.13
+// names the node FillBackward2 for fill_ with a number and ZeroBackward0 for zero_.
+Tensor& fill_with(Tensor& self, double value, const char* op, const char* node) {
+  autograd::check_inplace(self, op);
+  kernels::fill(self, value);
+  self.storage()->bump_version();
+  if (autograd::GradMode::is_enabled() && self.requires_grad()) {
+    autograd::record_inplace(node, self, {}, [](const Tensor&) -> Tensors { return {Tensor()}; });
   }
-  return *this;
+  return self;
 }
+}  // namespace
+
+Tensor& Tensor::fill_(double value) { return fill_with(*this, value, "fill_", "FillBackward2"); }
+Tensor& Tensor::zero_() { return fill_with(*this, 0.0, "zero_", "ZeroBackward0"); }
 
 Tensor& Tensor::copy_(const Tensor& src) {
   autograd::check_inplace(*this, "copy_");

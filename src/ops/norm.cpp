@@ -96,7 +96,7 @@ Tensor norm(const Tensor& x, double p, const Dims& dims, bool keepdim) {
   Tensor out = empty(plan.shape(keepdim), x.dtype());
   kernels::reduce(op, out, plan.src, plan.A, plan.B, plan.C, prm);
   if (autograd::needs_grad(x)) {
-    autograd::record(dims.empty() ? "NormBackward0" : "NormBackward1", out, x,
+    autograd::record("NormBackward1", out, x,  // PyTorch 1.13 names every p-norm so
                      [xs = SavedTensor(x), res = SavedTensor(out), p, keep = plan.keep_shape,
                       all_or_dims = dims.empty() ? Dims{} : plan.dims](const Tensor& g) {
                        return Tensors{norm_backward(g, xs.unpack(), res.unpack(), p, keep, all_or_dims)};

@@ -67,7 +67,8 @@ enum Dtypes : unsigned { F32 = 1, F64 = 2, I64 = 4, F = F32 | F64, FI = F | I64 
   X(add, "add", Kernel, FI, AddBackward0, "keel::add", arithmetic, "add_alpha")                              \
   X(add_scalar, "add", Kernel, FI, AddBackward0, "keel::add(Tensor, double)", arithmetic, "add_scalar")      \
   X(sub, "sub", Kernel, FI, SubBackward0, "keel::sub", arithmetic, "sub_broadcast_col")                      \
-  X(rsub_scalar, "rsub", Composed, FI, AddBackward0, "operator-(double, Tensor)", arithmetic, "rsub_scalar") \
+  X(rsub_scalar, "rsub", Composed, FI, RsubBackward1, "operator-(double, Tensor)", arithmetic,               \
+    "rsub_scalar")                                                                                           \
   X(mul, "mul", Kernel, FI, MulBackward0, "keel::mul", arithmetic, "mul_outer")                              \
   X(div, "div", Kernel, F, DivBackward0, "keel::div", arithmetic, "div_broadcast")                           \
   X(rdiv_scalar, "reciprocal", Composed, F, DivBackward0, "operator/(double, Tensor)", arithmetic,           \
@@ -84,9 +85,8 @@ enum Dtypes : unsigned { F32 = 1, F64 = 2, I64 = 4, F = F32 | F64, FI = F | I64 
   X(masked_fill_, "masked_fill_", Kernel, FI, MaskedFillBackward0, "Tensor::masked_fill_", indexing,         \
     "masked_fill_inplace")                                                                                   \
   X(copy_, "copy_", Kernel, FI, CopyBackwards, "Tensor::copy_", views, "copy_inplace_broadcast")             \
-  /* keel names these nodes FillBackward0; PyTorch 1.13 says FillBackward2 and ZeroBackward0 */              \
-  X(fill_, "fill_", Kernel, FI, FillBackward0, "Tensor::fill_", views, "fill_inplace")                       \
-  X(zero_, "zero_", Kernel, FI, FillBackward0, "Tensor::zero_", views, "zero_inplace")                       \
+  X(fill_, "fill_", Kernel, FI, FillBackward2, "Tensor::fill_", views, "fill_inplace")                       \
+  X(zero_, "zero_", Kernel, FI, ZeroBackward0, "Tensor::zero_", views, "zero_inplace")                       \
   X(uniform_, "uniform_", Kernel, F, UniformBackward0, "keel::uniform_", views, "uniform_inplace_point")     \
   X(normal_, "normal_", Kernel, F, NormalBackward0, "keel::normal_", views, "normal_inplace_std0")           \
   /* unary math and activations with parameters or integer paths */                                          \
@@ -121,7 +121,7 @@ enum Dtypes : unsigned { F32 = 1, F64 = 2, I64 = 4, F = F32 | F64, FI = F | I64 
   X(var, "var", Kernel, F, VarBackward0, "keel::var", reduce, "var_dim1")                                    \
   X(std, "std", Kernel, F, StdBackward0, "keel::std", reduce, "std_dim1")                                    \
   X(norm, "norm", Kernel, F, NormBackward1, "keel::norm", reduce, "norm_p3_dims02")                          \
-  X(norm_all, "norm", Kernel, F, NormBackward0, "keel::norm(Tensor, p)", reduce, "norm_p2_all")              \
+  X(norm_all, "norm", Kernel, F, NormBackward1, "keel::norm(Tensor, p)", reduce, "norm_p2_all")              \
   X(amax, "amax", Kernel, FI, AmaxBackward0, "keel::amax", reduce, "amax_ties")                              \
   X(amin, "amin", Kernel, FI, AminBackward0, "keel::amin", reduce, "amin_ties_dim0")                         \
   X(max, "max", Kernel, FI, MaxBackward1, "keel::max(Tensor)", reduce, "max_all_ties")                       \

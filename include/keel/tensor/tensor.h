@@ -116,7 +116,7 @@ class Tensor {
 
   // ---- in-place (bump the storage version) ------------------------------------------
   Tensor& fill_(double value);
-  Tensor& zero_() { return fill_(0.0); }
+  Tensor& zero_();
   Tensor& copy_(const Tensor& src);  // broadcasts src to this shape, converts dtype
   Tensor& add_(const Tensor& other, double alpha = 1.0);
   Tensor& add_(double other);
