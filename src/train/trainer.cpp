@@ -18,6 +18,7 @@
 #include "keel/io/check_finite.h"
 #include "keel/io/checkpoint.h"
 #include "keel/nn/loss.h"
+#include "keel/nn/parallel/distributed.h"
 #include "keel/nn/penalty.h"
 #include "keel/nn/utils/clip_grad.h"
 #include "keel/tensor/factories.h"
@@ -192,6 +193,10 @@ class RunSession {
     // Every rank builds the same initial model from train.seed; then each draws its own
     // dropout masks from train.seed + rank (rank 0 continues the 1-process stream).
     if (rank_ > 0) default_generator().manual_seed(seed_ + static_cast<std::uint64_t>(rank_));
+    // Data-parallel: DDP copies rank 0's weights to every rank (they are equal already) and
+    // averages the gradients over the ranks inside backward().
+    net_ = ranks_ > 1 ? std::make_shared<nn::parallel::DistributedDataParallel>(model_, group_)
+                      : std::static_pointer_cast<nn::Module>(model_);
     params_ = model_->parameters();
     optimizer_ = detail::make_optimizer(c_, params_);
     scheduler_ = detail::make_scheduler(c_, *optimizer_, steps_);
@@ -360,7 +365,7 @@ class RunSession {
   // gradient norm.
   bool train_step(const data::Batch& b, int epoch, std::int64_t i) {
     optimizer_->zero_grad(/*set_to_none=*/true);
-    Tensor logits = (*model_)(b.data);
+    Tensor logits = (*net_)(b.data);
     Tensor loss = (*criterion_)(logits, b.target);
     const double loss_value = loss.item();
     std::string bad;
@@ -370,8 +375,7 @@ class RunSession {
     if (!any_rank(!finite_here)) {
       Tensor total =
           penalized_ ? loss + detail::penalty(c_, penalized_weights_) * c_.get_double("reg.lambda") : loss;
-      total.backward();
-      average_gradients();
+      total.backward();  // under DDP, returns with the gradients averaged over the ranks
       const double clip = c_.get_double("train.clip_grad_norm");
       grad_norm = nn::utils::clip_grad_norm_(params_, clip > 0 ? clip : INFINITY).item();
       if (!std::isfinite(grad_norm)) bad = "non-finite gradient norm (" + nonfinite_text(grad_norm) + ")";
@@ -573,15 +577,6 @@ class RunSession {
     return out;
   }
 
-  // Data-parallel: every rank steps with the mean of all ranks' gradients.
-  void average_gradients() {
-    if (ranks_ == 1) return;
-    for (Tensor& p : params_) {
-      Tensor g = p.grad();
-      if (g.defined()) group_->allreduce(g, dist::ReduceOp::Avg);
-    }
-  }
-
   // A collective on a data-parallel run: call it on every rank at the same point.
   io::Metadata position(int epoch, std::int64_t step, const EpochSums& sums) const {
     RunPosition p;
@@ -624,6 +619,7 @@ class RunSession {
   int epochs_ = 0;
   std::uint64_t seed_ = 0;
   std::shared_ptr<nn::Sequential> model_;
+  std::shared_ptr<nn::Module> net_;  // what trains: model_, or DDP over it on several ranks
   std::vector<Tensor> params_, penalized_weights_;
   std::unique_ptr<optim::Optimizer> optimizer_;
   std::unique_ptr<optim::LRScheduler> scheduler_;
