@@ -144,6 +144,30 @@ TEST(DistributedSampler, ShardedLoaderPadsToAMultipleOfTheRanks) {
   EXPECT_EQ(r2.order(0), (std::vector<std::int64_t>{2, 0}));
 }
 
+// Fills the batch with the first value of the generator the loader gave it.
+class FirstDraw : public data::Transform {
+ public:
+  Tensor apply(Tensor batch, Generator& gen) const override {
+    return full(batch.sizes(), static_cast<double>(gen.at(0) % 1000003), batch.dtype());
+  }
+  std::string repr() const override { return "FirstDraw()"; }
+};
+
+TEST(DistributedSampler, RanksDrawTheirOwnAugmentation) {
+  auto ds = numbered(16);
+  auto t = std::make_shared<FirstDraw>();
+  auto draw = [&](int replicas, int rank, std::int64_t index) {
+    DataLoader l(
+        ds,
+        {.batch_size = 4, .seed = 3, .prefetch = 0, .transform = t, .num_replicas = replicas, .rank = rank});
+    return l.batch(1, index).data.data_ptr<float>()[0];
+  };
+  // Rank 0 draws what one process draws for the same batch index; rank 1 draws otherwise.
+  EXPECT_EQ(draw(2, 0, 1), draw(1, 0, 1));
+  EXPECT_NE(draw(2, 1, 1), draw(2, 0, 1));
+  EXPECT_NE(draw(2, 1, 0), draw(2, 1, 1));
+}
+
 TEST(DistributedSampler, BadRanksAreRefused) {
   EXPECT_NE(testing::error_of([] {
               DistributedSampler(10, {.num_replicas = 2, .rank = 2});
