@@ -153,6 +153,11 @@ int main(int argc, char** argv) {
   }
 
   try {
+    // Only train and compare divide their work over ranks; the others would each run N times.
+    if (!*train_cmd && !*compare_cmd && keel::dist::launched_by_mpi())
+      throw keel::Error("`keel " + app.get_subcommands().front()->get_name() +
+                        "` runs in one process: start it without mpirun (train and compare run on several "
+                        "ranks)");
     if (*train_cmd) return run_train(train);
     if (*compare_cmd) return run_compare(compare);
     if (*eval_cmd) return run_eval(eval);

@@ -213,6 +213,15 @@ TEST(MpiCli, AFailingRankEndsTheJobNamingIt) {
   EXPECT_NE(r.err.find("missing.csv"), std::string::npos) << r.err;
 }
 
+TEST(MpiCli, OnlyTrainAndCompareRunOnSeveralRanks) {
+  SKIP_WITHOUT_MPI();
+  TempDir tmp;
+  Outcome r = mpi_keel(2, "inspect", tmp);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("`keel inspect` runs in one process: start it without mpirun"), std::string::npos)
+      << r.err;
+}
+
 TEST(MpiCli, AKilledRankEndsTheJob) {
   SKIP_WITHOUT_MPI();
   TempDir tmp;
