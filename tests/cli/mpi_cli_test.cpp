@@ -213,6 +213,31 @@ TEST(MpiCli, AFailingRankEndsTheJobNamingIt) {
   EXPECT_NE(r.err.find("missing.csv"), std::string::npos) << r.err;
 }
 
+// Decisions that end the loop are taken together: a non-finite loss stops every rank at the
+// same step (exit 1, rank 0 says why), and early stopping ends every rank after the same epoch.
+TEST(MpiCli, EveryRankStopsTogether) {
+  SKIP_WITHOUT_MPI();
+  TempDir tmp;
+  write_csv(tmp.file("d.csv"));
+  Outcome diverged = mpi_keel(2,
+                              "train --run-dir nf --set" + kCsv +
+                                  " train.batch_size=16 train.epochs=3 optim.lr=1e6 "
+                                  "model.norm=none model.dropout=0 train.clip_grad_norm=0",
+                              tmp);
+  EXPECT_EQ(diverged.code, 1) << diverged.out << diverged.err;
+  EXPECT_EQ(diverged.err.rfind("keel: error: non-finite", 0), 0u) << diverged.err;
+  EXPECT_EQ(diverged.err.find("non-finite", 20), std::string::npos)
+      << "printed by one rank only: " << diverged.err;
+
+  Outcome early = mpi_keel(2,
+                           "train --run-dir es --set" + kCsv +
+                               " train.batch_size=16 train.epochs=40 optim.lr=0.5 "
+                               "train.early_stopping_patience=1",
+                           tmp);
+  EXPECT_EQ(early.code, 0) << early.out << early.err;
+  EXPECT_NE(early.out.find("early stopping"), std::string::npos) << early.out;
+}
+
 TEST(MpiCli, OnlyTrainAndCompareRunOnSeveralRanks) {
   SKIP_WITHOUT_MPI();
   TempDir tmp;
