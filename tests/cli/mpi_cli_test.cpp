@@ -256,7 +256,7 @@ TEST(MpiCli, AKilledRankEndsTheJob) {
   testing::write_text(
       tmp.file("rank.sh"),
       "if [ \"$OMPI_COMM_WORLD_RANK\" = 1 ]; then (sleep 3; kill -9 $$) & fi\nexec '" KEEL_CLI_PATH
-      "' train --run-dir r --set train.epochs=5000 train.batch_size=16" +
+      "' train --run-dir r --set train.epochs=1000000 train.batch_size=16" +
           kCsv + "\n");
   Outcome r = testing::run_command(std::string(kMpirun) + " -np 2 sh rank.sh", tmp);
   EXPECT_NE(r.code, 0);
