@@ -15,3 +15,10 @@ find_package(nlohmann_json 3.10 REQUIRED)
 # libdeflate: whole-buffer gzip inflate, 2-3x zlib's speed, for the IDX data sets (zlib stays for
 # streaming and for multi-member files).
 find_library(DEFLATE_LIBRARY NAMES deflate REQUIRED)
+# OpenMPI (Debian's libopenmpi-dev) for keel::dist's process group. Only MPI's C API is used;
+# skipping the deprecated C++ bindings keeps libmpi_cxx out of the link.
+if(KEEL_WITH_MPI)
+  set(MPI_CXX_SKIP_MPICXX ON)
+  find_package(MPI REQUIRED COMPONENTS CXX)
+  find_program(KEEL_MPIEXEC NAMES mpirun mpiexec HINTS ${MPIEXEC_EXECUTABLE} REQUIRED)
+endif()

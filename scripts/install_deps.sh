@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config git
       libhwy-dev libdnnl-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev zlib1g-dev libdeflate-dev
-      libtomlplusplus-dev libcli11-dev "$@")
+      libtomlplusplus-dev libcli11-dev libopenmpi-dev openmpi-bin "$@")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

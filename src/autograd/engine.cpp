@@ -1,5 +1,8 @@
 // The backward pass: count how many edges point at each node, then run nodes whose
 // gradients are complete (dependency count zero), summing gradients that meet at a node.
+#include "keel/autograd/engine.h"
+
+#include <functional>
 #include <vector>
 
 #include "autograd/node_table.h"
@@ -19,7 +22,40 @@ void accumulate(Tensor& into, const Tensor& g) {
   }
 }
 
+// The callbacks of the backward pass running on this thread (null outside one). A hook may run
+// a nested backward; each pass keeps its own list and restores the outer one when it ends.
+thread_local std::vector<std::function<void()>>* t_callbacks = nullptr;
+
+class CallbackScope {
+ public:
+  CallbackScope() : outer_(t_callbacks) { t_callbacks = &callbacks_; }
+  ~CallbackScope() { t_callbacks = outer_; }
+  CallbackScope(const CallbackScope&) = delete;
+  CallbackScope& operator=(const CallbackScope&) = delete;
+  // Index loop: a callback may queue another, which then runs in this same pass.
+  void run() {
+    for (std::size_t i = 0; i < callbacks_.size(); ++i) {
+      std::function<void()> callback = std::move(callbacks_[i]);
+      callback();
+    }
+    callbacks_.clear();
+  }
+
+ private:
+  std::vector<std::function<void()>> callbacks_;
+  std::vector<std::function<void()>>* outer_;
+};
+
 }  // namespace
+
+void queue_callback(std::function<void()> callback) {
+  KEEL_CHECK(t_callbacks != nullptr,
+             "autograd::queue_callback: no backward pass is running on this thread (queue callbacks from "
+             "a hook or node during backward)");
+  t_callbacks->push_back(std::move(callback));
+}
+
+bool in_backward() { return t_callbacks != nullptr; }
 
 void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   KEEL_CHECK(root.requires_grad(),
@@ -38,6 +74,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   }
 
   NoGradGuard no_grad;  // backward closures compute plain values (no higher-order graphs)
+  CallbackScope callbacks;
   std::shared_ptr<Node> start = root.grad_fn();
   if (!start) {
     auto& meta = *root.unsafe_impl()->autograd;
@@ -93,6 +130,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
       if (--ns.dependencies == 0) ready.push_back(next);
     }
   }
+  callbacks.run();
 }
 
 }  // namespace keel::autograd

@@ -8,12 +8,14 @@
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "commands.h"
 #include "keel/core/error.h"
 #include "keel/core/nearest.h"
+#include "keel/dist/process_group.h"
 #include "keel/train/config.h"
 #include "version.h"
 
@@ -42,6 +44,24 @@ std::string unknown_command(const CLI::App& app, int argc, char** argv) {
            " (commands: " + list + ")";
   }
   return "";
+}
+
+// Prints the error. Under mpirun it names the rank and ends every rank of the job
+// (ProcessGroup::abort), so that none waits for ever in a collective this rank will not join.
+void fail_job(const std::string& message) {
+  if (keel::dist::launched_by_mpi()) {
+    std::shared_ptr<keel::dist::ProcessGroup> group;
+    try {
+      group = keel::dist::world();
+    } catch (const std::exception&) {
+      // No group to end (keel built without MPI): this process's own error is the message.
+    }
+    if (group && group->size() > 1) {
+      std::cerr << "keel: error: rank " << group->rank() << ": " << message << std::endl;
+      group->abort(1);
+    }
+  }
+  std::cerr << "keel: error: " << message << "\n";
 }
 
 }  // namespace
@@ -133,6 +153,11 @@ int main(int argc, char** argv) {
   }
 
   try {
+    // Only train and compare divide their work over ranks; the others would each run N times.
+    if (!*train_cmd && !*compare_cmd && keel::dist::launched_by_mpi())
+      throw keel::Error("`keel " + app.get_subcommands().front()->get_name() +
+                        "` runs in one process: start it without mpirun (train and compare run on several "
+                        "ranks)");
     if (*train_cmd) return run_train(train);
     if (*compare_cmd) return run_compare(compare);
     if (*eval_cmd) return run_eval(eval);
@@ -140,7 +165,7 @@ int main(int argc, char** argv) {
     if (*curve_cmd) return run_curve(curve);
   } catch (const std::exception& e) {
     std::cout.flush();
-    std::cerr << "keel: error: " << e.what() << "\n";
+    fail_job(e.what());
     return 1;
   }
   return 2;

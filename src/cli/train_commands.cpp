@@ -1,4 +1,5 @@
 // `keel train` and `keel compare`.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -6,10 +7,12 @@
 
 #include "commands.h"
 #include "keel/core/error.h"
+#include "keel/dist/process_group.h"
 #include "keel/io/safetensors.h"
 #include "keel/train/atomic_write.h"
 #include "keel/train/report.h"
 #include "keel/train/trainer.h"
+#include "variant_outcome.h"
 
 namespace keel::cli {
 
@@ -70,6 +73,9 @@ int run_train(TrainArgs args) {
   train::TrainerOptions options;
   options.run_dir = args.run_dir;
   options.overwrite = args.overwrite;
+  // Under `mpirun -np N` every rank trains its shard data-parallel; rank 0 alone prints.
+  options.group = dist::world();
+  const bool leader = options.group->rank() == 0;
   if (!args.resume.empty()) {
     KEEL_CHECK(!args.overwrite, "--resume continues the run in ", args.resume,
                "; --overwrite starts a new one there: choose one");
@@ -79,18 +85,19 @@ int run_train(TrainArgs args) {
                "--resume RUN_DIR and --run-dir name different directories");
     train::Trainer trainer = train::Trainer::resume(args.resume, args.sets, options);
     auto r = trainer.run();
-    if (r.status != train::TrainResult::Status::Completed)
+    if (leader && r.status != train::TrainResult::Status::Completed)
       std::cerr << (r.status == train::TrainResult::Status::NonFinite ? "keel: error: " : "keel: ")
                 << r.message << "\n";
     return r.exit_code;
   }
   train::Config config = load_config(args.config, args.sets);
-  if (!config.variants().empty())
+  if (leader && !config.variants().empty())
     std::cerr << "keel: note: " << args.config << " has [[variant]] tables, which `keel train` ignores; "
               << "`keel compare " << args.config << "` trains them\n";
   if (options.run_dir.empty()) options.run_dir = train::default_run_dir(config, stem(args.config));
   train::Trainer trainer(config, options);
   auto r = trainer.run();
+  if (!leader) return r.exit_code;
   if (r.status != train::TrainResult::Status::Completed)
     std::cerr << (r.status == train::TrainResult::Status::NonFinite ? "keel: error: " : "keel: ") << r.message
               << "\n";
@@ -105,6 +112,10 @@ int run_compare(CompareArgs args) {
   KEEL_CHECK(!variants.empty(), args.config,
              ": no [[variant]] tables; `keel compare` trains each variant (see configs/compare_*.toml)");
   const fs::path root = train::default_run_dir(base, stem(args.config));
+  // Under `mpirun -np N`, variant i trains on rank i mod N (alone, in that one process); rank 0
+  // gathers the results and writes the report and the table.
+  const auto group = dist::world();
+  const int rank = group->rank(), ranks = group->size();
   try {
     fs::create_directories(root);
   } catch (const fs::filesystem_error& e) {
@@ -119,25 +130,36 @@ int run_compare(CompareArgs args) {
     configs.push_back(std::move(c));
   }
 
-  std::vector<train::VariantResult> results;
-  std::vector<double> test_accs;
-  for (std::size_t i = 0; i < variants.size(); ++i) {
+  std::ostream silent(nullptr);  // the other ranks' progress (only rank 0 prints)
+  std::ostream& out = rank == 0 ? std::cout : silent;
+  if (ranks > 1)
+    out << "training " << variants.size() << " variants on " << ranks << " ranks (variant i on rank i mod "
+        << ranks << "); rank 0 shows its own\n";
+  std::vector<VariantOutcome> mine;
+  for (std::size_t i = static_cast<std::size_t>(rank); i < variants.size();
+       i += static_cast<std::size_t>(ranks)) {
     const auto& v = variants[i];
     std::string description;
     for (const auto& [key, value] : v.overrides)
       description += (description.empty() ? "" : ", ") + key + "=" + value;
-    std::cout << "\n== variant " << i + 1 << "/" << variants.size() << ": " << v.name
-              << (description.empty() ? "" : " (" + description + ")") << "\n";
+    out << "\n== variant " << i + 1 << "/" << variants.size() << ": " << v.name
+        << (description.empty() ? "" : " (" + description + ")") << "\n";
     train::TrainerOptions options;
     options.run_dir = (root / v.name).string();
     options.overwrite = args.overwrite;
+    if (rank != 0) options.out = &silent;
     train::Trainer trainer(configs[i], options);
     auto r = trainer.run();
+    VariantOutcome outcome;
+    outcome.index = i;
     if (r.status == train::TrainResult::Status::Interrupted) {
-      std::cerr << "keel: " << r.message << "\n";
-      return r.exit_code;
+      outcome.interrupted = true;
+      outcome.exit_code = r.exit_code;
+      outcome.message = r.message;
+      mine.push_back(std::move(outcome));
+      break;  // no further variant starts
     }
-    train::VariantResult vr;
+    train::VariantResult& vr = outcome.result;
     vr.name = v.name;
     vr.log = r.log;
     vr.description = description.empty() ? "base configuration" : description;
@@ -152,8 +174,31 @@ int run_compare(CompareArgs args) {
     }
     const fs::path best = root / v.name / train::kBestFile;
     if (fs::exists(best)) vr.near_zero_weight_share = near_zero_share(best.string());
-    results.push_back(std::move(vr));
-    test_accs.push_back(r.test_acc);
+    outcome.test_acc = r.test_acc;
+    mine.push_back(std::move(outcome));
+  }
+
+  // Every rank's outcomes, in variant order.
+  std::vector<VariantOutcome> all;
+  if (ranks == 1) {
+    all = std::move(mine);
+  } else {
+    for (const std::string& bytes : group->allgather_bytes(encode(mine)))
+      for (VariantOutcome& o : decode(bytes)) all.push_back(std::move(o));
+    std::sort(all.begin(), all.end(),
+              [](const VariantOutcome& a, const VariantOutcome& b) { return a.index < b.index; });
+  }
+  for (const VariantOutcome& o : all)
+    if (o.interrupted) {
+      if (rank == 0) std::cerr << "keel: " << o.message << "\n";
+      return o.exit_code;
+    }
+  if (rank != 0) return 0;
+  std::vector<train::VariantResult> results;
+  std::vector<double> test_accs;
+  for (VariantOutcome& o : all) {
+    results.push_back(std::move(o.result));
+    test_accs.push_back(o.test_acc);
   }
 
   const fs::path report = root / "report.html";

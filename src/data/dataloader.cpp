@@ -9,6 +9,7 @@
 #include <numeric>
 #include <thread>
 
+#include "keel/data/distributed_sampler.h"
 #include "keel/tensor/factories.h"
 #include "keel/tensor/random.h"
 
@@ -111,13 +112,15 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
       options_.batch_size > 0,
       "DataLoader: batch_size should be a positive integer value, but got batch_size=", options_.batch_size);
   KEEL_CHECK(options_.prefetch >= 0, "DataLoader: prefetch must be non-negative, got ", options_.prefetch);
+  check_replicas(options_.num_replicas, options_.rank, "DataLoader");
   rows_ = dataset_->rows();
 }
 
 DataLoader::~DataLoader() { current_.reset(); }
 
 std::int64_t DataLoader::size() const {
-  const std::int64_t n = dataset_->size(), b = options_.batch_size;
+  const std::int64_t n = DistributedSampler::num_samples(dataset_->size(), options_.num_replicas, false);
+  const std::int64_t b = options_.batch_size;
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
 
@@ -131,13 +134,13 @@ std::vector<std::int64_t> DataLoader::order(std::int64_t epoch) const {
   std::vector<std::int64_t> out(static_cast<std::size_t>(n));
   if (!options_.shuffle) {
     std::iota(out.begin(), out.end(), std::int64_t{0});
-    return out;
+  } else {
+    Generator gen(options_.seed);
+    gen.set_offset(static_cast<std::uint64_t>(epoch) * static_cast<std::uint64_t>(n));
+    Tensor perm = randperm(n, kInt64, &gen);
+    if (n > 0) std::memcpy(out.data(), perm.data_ptr<std::int64_t>(), n * sizeof(std::int64_t));
   }
-  Generator gen(options_.seed);
-  gen.set_offset(static_cast<std::uint64_t>(epoch) * static_cast<std::uint64_t>(n));
-  Tensor perm = randperm(n, kInt64, &gen);
-  if (n > 0) std::memcpy(out.data(), perm.data_ptr<std::int64_t>(), n * sizeof(std::int64_t));
-  return out;
+  return DistributedSampler::shard(out, options_.num_replicas, options_.rank, /*drop_last=*/false);
 }
 
 Batch DataLoader::batch(std::int64_t epoch, std::int64_t index) const {
@@ -218,6 +221,7 @@ Batch DataLoader::make_batch(const std::vector<std::int64_t>& order, std::int64_
     Generator salted(options_.seed ^ kTransformSalt);
     Generator gen(
         Generator(salted.at(static_cast<std::uint64_t>(epoch))).at(static_cast<std::uint64_t>(index)));
+    if (options_.rank > 0) gen = Generator(gen.at(static_cast<std::uint64_t>(options_.rank)));
     batch.data = options_.transform->apply(std::move(batch.data), gen);
   }
   return batch;

@@ -140,7 +140,14 @@ const std::vector<KeySpec>& schema() {
       {"reg.lambda", Kind::Double, 1e-4, "penalty strength", {}, 0.0, 1e6},
       {"reg.alpha", Kind::Double, 0.5, "elastic net: alpha * L1 + (1 - alpha) * L2", {}, 0.0, 1.0},
       {"train.epochs", Kind::Int, std::int64_t{15}, "epochs", {}, 1, 1e6},
-      {"train.batch_size", Kind::Int, std::int64_t{128}, "mini-batch size", {}, 1, kMaxBatchSize},
+      {"train.batch_size",
+       Kind::Int,
+       std::int64_t{128},
+       "mini-batch size (per rank under `mpirun -np N`: the global batch is N x this; scale optim.lr by N "
+       "from a tuned 1-process run, with warm-up when N is large)",
+       {},
+       1,
+       kMaxBatchSize},
       {"train.eval_batch_size",
        Kind::Int,
        std::int64_t{1000},
@@ -164,7 +171,13 @@ const std::vector<KeySpec>& schema() {
        {},
        0,
        9.2e18},
-      {"train.threads", Kind::Int, std::int64_t{0}, "threads (0 = all cores)", {}, 0, 4096},
+      {"train.threads",
+       Kind::Int,
+       std::int64_t{0},
+       "threads (0 = all cores; under `mpirun -np N`, per rank: 0 = the cores / N)",
+       {},
+       0,
+       4096},
   };
   return s;
 }

@@ -156,8 +156,11 @@ RunData load_test_data(const Config& c) {
 }
 
 std::unique_ptr<data::DataLoader> make_train_loader(const Config& c,
-                                                    std::shared_ptr<const data::Dataset> train) {
+                                                    std::shared_ptr<const data::Dataset> train,
+                                                    int num_replicas, int rank) {
   data::DataLoaderOptions o;
+  o.num_replicas = num_replicas;
+  o.rank = rank;
   o.batch_size = c.get_int("train.batch_size");
   o.shuffle = true;
   o.seed = static_cast<std::uint64_t>(c.get_int("train.seed"));

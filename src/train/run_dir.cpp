@@ -164,18 +164,21 @@ int committed_epoch(const fs::path& dir) {
 }
 
 void RunFiles::write_text(const std::string& name, std::string_view text) {
+  if (!enabled_) return;
   io::write_file_atomic(path(name).string(), text);
   wrote(name);
 }
 
 void RunFiles::save_checkpoint(const std::string& name, const nn::Module& model,
                                const io::Metadata& metadata) {
+  if (!enabled_) return;
   io::save_checkpoint(path(name).string(), model, metadata);
   wrote(name);
 }
 
 void RunFiles::save_state(const nn::Module& model, const optim::Optimizer& optimizer,
                           const io::Metadata& metadata) {
+  if (!enabled_) return;
   io::save_training_state(path(kStateFile).string(), model, optimizer, metadata);
   wrote(kStateFile);
 }

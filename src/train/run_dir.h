@@ -63,8 +63,9 @@ int committed_epoch(const fs::path& dir);
 // Every write of a run goes through here, so that the test hook sees each one.
 class RunFiles {
  public:
-  RunFiles(fs::path dir, std::function<void(const std::string&)> after_write)
-      : dir_(std::move(dir)), after_write_(std::move(after_write)) {}
+  // A disabled RunFiles writes nothing: the ranks other than 0 of a data-parallel run.
+  RunFiles(fs::path dir, std::function<void(const std::string&)> after_write, bool enabled = true)
+      : dir_(std::move(dir)), after_write_(std::move(after_write)), enabled_(enabled) {}
 
   const fs::path& dir() const { return dir_; }
   fs::path path(std::string_view name) const { return dir_ / name; }
@@ -73,7 +74,9 @@ class RunFiles {
   void save_checkpoint(const std::string& name, const nn::Module& model, const io::Metadata& metadata);
   void save_state(const nn::Module& model, const optim::Optimizer& optimizer, const io::Metadata& metadata);
   // Renames the staged files of `epoch` over their targets (after the state names `epoch`).
-  void publish(int epoch) { recover(dir_, epoch, after_write_); }
+  void publish(int epoch) {
+    if (enabled_) recover(dir_, epoch, after_write_);
+  }
 
  private:
   void wrote(const std::string& name) {
@@ -81,6 +84,7 @@ class RunFiles {
   }
   fs::path dir_;
   std::function<void(const std::string&)> after_write_;
+  bool enabled_ = true;
 };
 
 }  // namespace keel::train::detail

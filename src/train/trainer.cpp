@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -13,11 +14,14 @@
 
 #include "keel/autograd/grad_mode.h"
 #include "keel/core/threads.h"
+#include "keel/dist/process_group.h"
 #include "keel/io/check_finite.h"
 #include "keel/io/checkpoint.h"
 #include "keel/nn/loss.h"
+#include "keel/nn/parallel/distributed.h"
 #include "keel/nn/penalty.h"
 #include "keel/nn/utils/clip_grad.h"
+#include "keel/tensor/factories.h"
 #include "keel/tensor/random.h"
 #include "keel/train/curves.h"
 #include "keel/train/early_stopping.h"
@@ -70,6 +74,33 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Metadata of a data-parallel run's training state: the rank count and every rank's default
+// generator offset (comma-separated, in rank order), so that a resume on as many ranks
+// continues each rank's dropout stream bit-exactly.
+constexpr const char* kWorldSizeKey = "keel.dist.world_size";
+constexpr const char* kGeneratorOffsetsKey = "keel.dist.generator_offsets";
+
+std::vector<std::uint64_t> parse_offsets(const std::string& text, const std::string& file) {
+  std::vector<std::uint64_t> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    const std::string word = text.substr(start, end - start);
+    std::size_t used = 0;
+    std::uint64_t v = 0;
+    try {
+      v = std::stoull(word, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    KEEL_CHECK(!word.empty() && used == word.size(), file, ": metadata ", kGeneratorOffsetsKey,
+               " is not a list of counts: '", text, "'");
+    out.push_back(v);
+    start = end + 1;
+  }
+  return out;
+}
+
 // One call of Trainer::run(): the loaded data, the model and optimizer, where the run stands,
 // and the run directory. Each step of the loop is a member function.
 class RunSession {
@@ -77,22 +108,35 @@ class RunSession {
   RunSession(const Config& config, const TrainerOptions& options, const std::string& run_dir, bool resuming)
       : c_(config),
         options_(options),
-        out_(options.out ? *options.out : std::cout),
-        err_(options.err ? *options.err : std::cerr),
+        group_(options.group ? options.group : dist::local_group()),
+        rank_(group_->rank()),
+        ranks_(group_->size()),
+        leader_(rank_ == 0),
+        out_(!leader_      ? silent_
+             : options.out ? *options.out
+                           : std::cout),
+        err_(!leader_      ? silent_
+             : options.err ? *options.err
+                           : std::cerr),
         progress_(out_, options.progress == 1 ||
                             (options.progress < 0 && &out_ == &std::cout && isatty(STDOUT_FILENO))),
         dir_(run_dir),
-        files_(run_dir, options.after_write),
+        files_(run_dir, options.after_write, leader_),
         resuming_(resuming) {
     result_.run_dir = run_dir;
   }
 
   TrainResult run() {
     open();
-    if (resuming_)
+    if (resuming_) {
+      // Rank 0 completes an interrupted commit (renaming staged files) before the others read
+      // the directory.
+      if (!leader_) group_->barrier();
       restore();
-    else
+      if (leader_) group_->barrier();
+    } else {
       start_fresh();
+    }
     files_.write_text(kConfigFile, c_.to_toml());  // the first write but a resume's recovery
     announce();
     g_stop_requested.store(false);
@@ -117,24 +161,27 @@ class RunSession {
   // Locks the directory, loads the data and builds the model, optimizer and schedule. Nothing
   // in the directory is written yet, so a failure here leaves a previous run as it was.
   void open() {
+    // train.threads = 0: the host's cores, shared by the ranks of a data-parallel run on it.
     const std::int64_t threads = c_.get_int("train.threads");
-    set_num_threads(threads > 0 ? static_cast<int>(threads)
-                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-    try {
-      fs::create_directories(dir_);
-    } catch (const fs::filesystem_error& e) {
-      keel::detail::fail("cannot create the run directory '", dir_.string(), "': ", e.code().message());
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    set_num_threads(threads > 0 ? static_cast<int>(threads) : std::max(1, cores / ranks_on_this_host()));
+    if (leader_) {  // only rank 0 writes the run directory
+      try {
+        fs::create_directories(dir_);
+      } catch (const fs::filesystem_error& e) {
+        keel::detail::fail("cannot create the run directory '", dir_.string(), "': ", e.code().message());
+      }
+      lock_ = std::make_unique<detail::RunDirLock>(dir_);
+      detail::remove_stale_temporaries(dir_);
+      if (!resuming_ && !options_.overwrite && detail::holds_run_outputs(dir_))
+        keel::detail::fail(
+            "'", dir_.string(), "' already holds a run (", kStateFile, ", ", kMetricsFile,
+            ", checkpoints); continue it with `keel train --resume ", dir_.string(),
+            "`, or start over with --overwrite (which replaces it), or choose another --run-dir");
     }
-    lock_ = std::make_unique<detail::RunDirLock>(dir_);
-    detail::remove_stale_temporaries(dir_);
-    if (!resuming_ && !options_.overwrite && detail::holds_run_outputs(dir_))
-      keel::detail::fail(
-          "'", dir_.string(), "' already holds a run (", kStateFile, ", ", kMetricsFile,
-          ", checkpoints); continue it with `keel train --resume ", dir_.string(),
-          "`, or start over with --overwrite (which replaces it), or choose another --run-dir");
 
     data_ = load_run_data(c_);
-    train_loader_ = make_train_loader(c_, data_.train);
+    train_loader_ = make_train_loader(c_, data_.train, ranks_, rank_);
     val_loader_ = data_.val ? make_eval_loader(c_, data_.val) : nullptr;
     steps_ = train_loader_->size();
     epochs_ = static_cast<int>(c_.get_int("train.epochs"));
@@ -143,6 +190,13 @@ class RunSession {
     seed_ = static_cast<std::uint64_t>(c_.get_int("train.seed"));
     manual_seed(seed_);
     model_ = build_model(c_, data_.in_features, data_.classes);
+    // Every rank builds the same initial model from train.seed; then each draws its own
+    // dropout masks from train.seed + rank (rank 0 continues the 1-process stream).
+    if (rank_ > 0) default_generator().manual_seed(seed_ + static_cast<std::uint64_t>(rank_));
+    // Data-parallel: DDP copies rank 0's weights to every rank (they are equal already) and
+    // averages the gradients over the ranks inside backward().
+    net_ = ranks_ > 1 ? std::make_shared<nn::parallel::DistributedDataParallel>(model_, group_)
+                      : std::static_pointer_cast<nn::Module>(model_);
     params_ = model_->parameters();
     optimizer_ = detail::make_optimizer(c_, params_);
     scheduler_ = detail::make_scheduler(c_, *optimizer_, steps_);
@@ -159,17 +213,21 @@ class RunSession {
 
   // A fresh run: the outputs of an earlier one go (allowed by open()) now that the new run has
   // everything it needs to start.
-  void start_fresh() { detail::remove_run_outputs(dir_); }
+  void start_fresh() {
+    if (leader_) detail::remove_run_outputs(dir_);
+  }
 
   // Resume: reads and checks the training state and metrics, restores the model, optimizer,
   // schedule and generator, then completes the commit a kill may have cut short.
   void restore() {
     const std::string state = (dir_ / kStateFile).string();
-    pos_ = detail::position_from_metadata(io::read_safetensors_header(state).metadata, state);
+    const io::Metadata meta = io::read_safetensors_header(state).metadata;
+    pos_ = detail::position_from_metadata(meta, state);
+    adapt_to_rank_count(meta, state);
     detail::RunShape shape;
     shape.steps_per_epoch = steps_;
     shape.epochs = epochs_;
-    shape.batch_size = c_.get_int("train.batch_size");
+    shape.batch_size = c_.get_int("train.batch_size") * ranks_;  // the sums are over all ranks
     shape.schedule = !scheduler_          ? detail::RunShape::Schedule::None
                      : per_step_schedule_ ? detail::RunShape::Schedule::PerStep
                                           : detail::RunShape::Schedule::PerEpoch;
@@ -197,7 +255,13 @@ class RunSession {
            << "\n";
     }
     default_generator().set_offset(pos_.generator_offset);
-    sums_ = pos_.sums;
+    if (const auto it = meta.find(kGeneratorOffsetsKey); it != meta.end()) {
+      // Saved by a data-parallel run: each rank it had continues its own stream.
+      const std::vector<std::uint64_t> offsets = parse_offsets(it->second, state);
+      if (static_cast<std::size_t>(rank_) < offsets.size()) default_generator().set_offset(offsets[rank_]);
+    }
+    // The saved sums of a partial epoch are those of all ranks together: rank 0 carries them.
+    sums_ = leader_ ? pos_.sums : EpochSums{.seconds = pos_.sums.seconds};
 
     const fs::path metrics = detail::committed_path(dir_, kMetricsFile, pos_.epoch);
     if (fs::exists(metrics)) log_ = MetricsLog::read_csv(metrics);
@@ -212,9 +276,29 @@ class RunSession {
       }
       stopper_->step(row.val_acc);
     }
-    detail::recover(dir_, pos_.epoch, options_.after_write);
+    if (leader_) detail::recover(dir_, pos_.epoch, options_.after_write);
     out_ << "resuming " << dir_.string() << " at epoch " << pos_.epoch + 1 << ", step " << pos_.step << "/"
          << steps_ << "\n";
+  }
+
+  // A state saved by another number of ranks: an epoch has another number of steps, so only a
+  // state from the end of an epoch maps onto this run (its step counters are recounted); one
+  // from part way through an epoch resumes only on the rank count that saved it.
+  void adapt_to_rank_count(const io::Metadata& meta, const std::string& state) {
+    int saved = 1;
+    if (const auto it = meta.find(kWorldSizeKey); it != meta.end()) {
+      const std::vector<std::uint64_t> n = parse_offsets(it->second, state);
+      KEEL_CHECK(n.size() == 1 && n[0] >= 1 && n[0] <= 1000000, state, ": metadata ", kWorldSizeKey,
+                 " is not a rank count: '", it->second, "'");
+      saved = static_cast<int>(n[0]);
+    }
+    if (saved == ranks_) return;
+    KEEL_CHECK(pos_.step == 0, state, ": saved part way through epoch ", pos_.epoch + 1, " by ", saved,
+               saved == 1 ? " process" : " ranks", ", so it resumes only on ", saved,
+               saved == 1 ? " process" : " ranks", " (this run has ", ranks_,
+               "); a state saved at the end of an epoch resumes on any number of ranks");
+    pos_.global_step = static_cast<std::int64_t>(pos_.epoch) * steps_;
+    if (scheduler_ && per_step_schedule_) pos_.scheduler_steps = pos_.global_step;
   }
 
   // Non-finite momentum or Adam moments would turn the first step's weights into NaN.
@@ -229,7 +313,11 @@ class RunSession {
   void announce() {
     out_ << "training " << dir_.string() << ": " << data_.train->size() << " training images, "
          << (data_.val ? data_.val->size() : 0) << " validation, " << steps_ << " steps per epoch, "
-         << epochs_ << " epochs\n";
+         << epochs_ << " epochs";
+    if (ranks_ > 1)
+      out_ << ", data-parallel on " << ranks_ << " ranks (global batch " << ranks_ << " x "
+           << c_.get_int("train.batch_size") << ")";
+    out_ << "\n";
   }
 
   // The steps of one epoch (from pos_.step when it was resumed part way). False when the run
@@ -264,6 +352,7 @@ class RunSession {
       if (g_stop_requested.load() ||
           (options_.stop_after_steps > 0 && steps_this_call_ == options_.stop_after_steps))
         stop_pending_ = true;
+      stop_pending_ = any_rank(stop_pending_);  // every rank stops at the same step
       if (stop_pending_ && i + 1 < steps_) {
         save_mid_epoch(epoch, i + 1);
         return false;
@@ -276,20 +365,24 @@ class RunSession {
   // gradient norm.
   bool train_step(const data::Batch& b, int epoch, std::int64_t i) {
     optimizer_->zero_grad(/*set_to_none=*/true);
-    Tensor logits = (*model_)(b.data);
+    Tensor logits = (*net_)(b.data);
     Tensor loss = (*criterion_)(logits, b.target);
     const double loss_value = loss.item();
     std::string bad;
     double grad_norm = NAN;
-    if (std::isfinite(loss_value)) {
+    // Ranks step together: when one rank's loss is not finite, none of them steps.
+    const bool finite_here = std::isfinite(loss_value);
+    if (!any_rank(!finite_here)) {
       Tensor total =
           penalized_ ? loss + detail::penalty(c_, penalized_weights_) * c_.get_double("reg.lambda") : loss;
-      total.backward();
+      total.backward();  // under DDP, returns with the gradients averaged over the ranks
       const double clip = c_.get_double("train.clip_grad_norm");
       grad_norm = nn::utils::clip_grad_norm_(params_, clip > 0 ? clip : INFINITY).item();
       if (!std::isfinite(grad_norm)) bad = "non-finite gradient norm (" + nonfinite_text(grad_norm) + ")";
     } else {
-      bad = "non-finite loss (" + nonfinite_text(loss_value) + ")";
+      bad = finite_here ? "non-finite loss on another rank"
+                        : "non-finite loss (" + nonfinite_text(loss_value) + ")" +
+                              (ranks_ > 1 ? " on rank " + std::to_string(rank_) : "");
     }
     if (!bad.empty()) {
       stop_non_finite(bad, epoch, i);
@@ -336,7 +429,7 @@ class RunSession {
   void save_mid_epoch(int epoch, std::int64_t step) {
     sums_.seconds = seconds_before_ + seconds_since(epoch_start_);
     progress_.interrupt();
-    files_.save_state(*model_, *optimizer_, position(epoch, step, sums_));
+    files_.save_state(*model_, *optimizer_, position(epoch, step, all_ranks(sums_)));
     result_.status = TrainResult::Status::Interrupted;
     result_.exit_code = 130;
     result_.message = "interrupted at epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(step) +
@@ -349,12 +442,21 @@ class RunSession {
   EpochMetrics end_epoch(int epoch) {
     EpochMetrics m;
     m.epoch = epoch + 1;
-    m.train_loss = sums_.loss / static_cast<double>(sums_.seen);
-    m.train_acc = static_cast<double>(sums_.correct) / static_cast<double>(sums_.seen);
+    const EpochSums all = all_ranks(sums_);
+    m.train_loss = all.loss / static_cast<double>(all.seen);
+    m.train_acc = static_cast<double>(all.correct) / static_cast<double>(all.seen);
     if (val_loader_) {
-      EvalResult v = evaluate(*model_, *val_loader_, data_.classes);
-      m.val_loss = v.loss;
-      m.val_acc = v.accuracy;
+      // Rank 0 evaluates (every rank holds the same weights) and tells the others, so that
+      // the decisions made from it (best epoch, early stopping) are the same on every rank.
+      Tensor v = zeros({2}, kFloat64);
+      if (leader_) {
+        EvalResult r = evaluate(*model_, *val_loader_, data_.classes);
+        v.data_ptr<double>()[0] = r.loss;
+        v.data_ptr<double>()[1] = r.accuracy;
+      }
+      if (ranks_ > 1) group_->broadcast(v, 0);
+      m.val_loss = v.data_ptr<double>()[0];
+      m.val_acc = v.data_ptr<double>()[1];
     }
     m.lr = last_lr_;
     m.grad_norm = sums_.norms ? sums_.grad_norm / static_cast<double>(sums_.norms) : NAN;
@@ -397,7 +499,7 @@ class RunSession {
       result_.stopped_early = true;
       stop_ = true;
     }
-    if ((stop_pending_ || g_stop_requested.load()) && !stop_ && m.epoch < epochs_) {
+    if (any_rank(stop_pending_ || g_stop_requested.load()) && !stop_ && m.epoch < epochs_) {
       result_.status = TrainResult::Status::Interrupted;
       result_.exit_code = 130;
       result_.message = "interrupted after epoch " + std::to_string(m.epoch) +
@@ -412,7 +514,7 @@ class RunSession {
     result_.log = log_;
     if (result_.best_epoch < 0) result_.best_val_acc = NAN;
     if (result_.status == TrainResult::Status::Completed) {
-      if (options_.evaluate_test && data_.test && fs::exists(dir_ / kBestFile)) evaluate_test();
+      if (leader_ && options_.evaluate_test && data_.test && fs::exists(dir_ / kBestFile)) evaluate_test();
       DiagnosisOptions dopt;
       dopt.num_classes = static_cast<int>(data_.classes);
       result_.diagnosis = diagnose(log_, dopt);
@@ -442,6 +544,40 @@ class RunSession {
     out_.precision(6);
   }
 
+  // OpenMPI names the ranks sharing this host; other launchers: assume all of them do.
+  int ranks_on_this_host() const {
+    if (ranks_ == 1) return 1;
+    const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    const int n = local ? std::atoi(local) : 0;
+    return n > 0 ? n : ranks_;
+  }
+
+  // True on every rank when `flag` is true on any (a 1-process run asks no one).
+  bool any_rank(bool flag) const {
+    if (ranks_ == 1) return flag;
+    Tensor t = full({1}, flag ? 1.0 : 0.0, kFloat64);
+    group_->allreduce(t, dist::ReduceOp::Max);
+    return t.data_ptr<double>()[0] > 0;
+  }
+
+  // The sums of all ranks' samples; grad_norm and norms are the same on every rank (the
+  // gradients are averaged before the norm), so rank 0's stand for all, as do its seconds.
+  EpochSums all_ranks(const EpochSums& mine) const {
+    if (ranks_ == 1) return mine;
+    Tensor t = zeros({3}, kFloat64);
+    double* d = t.data_ptr<double>();
+    d[0] = mine.loss;
+    d[1] = static_cast<double>(mine.correct);
+    d[2] = static_cast<double>(mine.seen);
+    group_->allreduce(t, dist::ReduceOp::Sum);
+    EpochSums out = mine;
+    out.loss = d[0];
+    out.correct = static_cast<std::int64_t>(d[1]);
+    out.seen = static_cast<std::int64_t>(d[2]);
+    return out;
+  }
+
+  // A collective on a data-parallel run: call it on every rank at the same point.
   io::Metadata position(int epoch, std::int64_t step, const EpochSums& sums) const {
     RunPosition p;
     p.epoch = epoch;
@@ -452,11 +588,23 @@ class RunSession {
     p.generator_offset = default_generator().offset();
     p.epochs = epochs_;
     p.sums = sums;
-    return detail::to_metadata(p);
+    io::Metadata meta = detail::to_metadata(p);
+    if (ranks_ > 1) {
+      std::string offsets;
+      for (const std::string& o : group_->allgather_bytes(std::to_string(default_generator().offset())))
+        offsets += (offsets.empty() ? "" : ",") + o;
+      meta[kWorldSizeKey] = std::to_string(ranks_);
+      meta[kGeneratorOffsetsKey] = offsets;
+    }
+    return meta;
   }
 
   const Config& c_;
   const TrainerOptions& options_;
+  std::shared_ptr<dist::ProcessGroup> group_;
+  const int rank_, ranks_;
+  const bool leader_;             // rank 0: prints and writes the run directory
+  std::ostream silent_{nullptr};  // the other ranks' out_ and err_ (a null buffer drops all)
   std::ostream& out_;
   std::ostream& err_;
   detail::Progress progress_;
@@ -471,6 +619,7 @@ class RunSession {
   int epochs_ = 0;
   std::uint64_t seed_ = 0;
   std::shared_ptr<nn::Sequential> model_;
+  std::shared_ptr<nn::Module> net_;  // what trains: model_, or DDP over it on several ranks
   std::vector<Tensor> params_, penalized_weights_;
   std::unique_ptr<optim::Optimizer> optimizer_;
   std::unique_ptr<optim::LRScheduler> scheduler_;

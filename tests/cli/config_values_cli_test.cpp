@@ -15,6 +15,7 @@
 #include "keel/nn/activation.h"
 #include "keel/nn/container.h"
 #include "keel/nn/linear.h"
+#include "support/cli_runner.h"
 
 #ifndef KEEL_CLI_PATH
 #error "KEEL_CLI_PATH must name the keel executable"
@@ -24,32 +25,10 @@ namespace keel {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::keel;
+using testing::Outcome;
+using testing::slurp;
 using testing::TempDir;
-
-struct Outcome {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// Runs `keel <args>` in `cwd`; a signal shows as 1000 + its number.
-Outcome keel(const std::string& args, const TempDir& cwd) {
-  const std::string out = cwd.file("stdout.txt"), err = cwd.file("stderr.txt");
-  const std::string cmd = "cd '" + cwd.path().string() + "' && '" KEEL_CLI_PATH "' " + args + " >'" + out +
-                          "' 2>'" + err + "' </dev/null";
-  const int status = std::system(cmd.c_str());
-  Outcome r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
 
 // A tiny CSV data set: 4 features, 3 classes, every class present.
 void write_csv(const std::string& path, int rows) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "io/temp_dir.h"
+#include "support/cli_runner.h"
 #include "train/xml_check.h"
 
 #ifndef KEEL_CLI_PATH
@@ -20,31 +21,10 @@ namespace keel {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::keel;
+using testing::Outcome;
+using testing::slurp;
 using testing::TempDir;
-
-struct Outcome {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-Outcome keel(const std::string& args, const TempDir& cwd) {
-  const std::string out = cwd.file("stdout.txt"), err = cwd.file("stderr.txt");
-  const std::string cmd = "cd '" + cwd.path().string() + "' && '" KEEL_CLI_PATH "' " + args + " >'" + out +
-                          "' 2>'" + err + "' </dev/null";
-  const int status = std::system(cmd.c_str());
-  Outcome r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
 
 // 150 rows, 4 features, 3 classes; with data.val_fraction = 0.2 the training part has 120.
 void write_csv(const std::string& path) {

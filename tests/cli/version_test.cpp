@@ -11,6 +11,7 @@
 #include <string>
 
 #include "io/temp_dir.h"
+#include "support/cli_runner.h"
 
 #if !defined(KEEL_CLI_PATH) || !defined(KEEL_CMAKE_COMMAND) || !defined(KEEL_GIT_COMMIT_SCRIPT)
 #error "tests/CMakeLists.txt must define KEEL_CLI_PATH, KEEL_CMAKE_COMMAND and KEEL_GIT_COMMIT_SCRIPT"
@@ -20,30 +21,11 @@ namespace keel {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::keel;
+using testing::Outcome;
+using testing::slurp;
 using testing::TempDir;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-struct Outcome {
-  int code = -1;
-  std::string out, err;
-};
-
-// Runs a shell command in `cwd`, capturing its exit code, stdout and stderr.
-Outcome run(const std::string& command, const TempDir& cwd) {
-  const std::string out = cwd.file("stdout.txt"), err = cwd.file("stderr.txt");
-  const std::string cmd =
-      "cd '" + cwd.path().string() + "' && " + command + " >'" + out + "' 2>'" + err + "' </dev/null";
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status), slurp(out), slurp(err)};
-}
-
-Outcome keel(const std::string& args, const TempDir& cwd) { return run("'" KEEL_CLI_PATH "' " + args, cwd); }
+const auto& run = testing::run_command;
 
 // What cmake/GitCommit.cmake writes for the tree at `source`.
 std::string commit_header_for(const fs::path& source, const TempDir& tmp) {
@@ -113,8 +95,9 @@ TEST(CliVersion, UnknownCommandSuggestsTheNearestOne) {
   // A word far from every command gets the list alone.
   Outcome far = keel("fly", tmp);
   EXPECT_EQ(far.code, 2);
-  EXPECT_EQ(
-      far.err.rfind("keel: error: unknown command 'fly' (commands: train, compare, eval, inspect, curve)\n", 0), 0u)
+  EXPECT_EQ(far.err.rfind(
+                "keel: error: unknown command 'fly' (commands: train, compare, eval, inspect, curve)\n", 0),
+            0u)
       << far.err;
   // Options before the command do not hide it.
   EXPECT_NE(keel("--help-nothing trian", tmp).err.find("did you mean 'train'"), std::string::npos);

@@ -13,7 +13,8 @@
 // A batch stacks its samples: data (B, ...) and target (B, ...) in the dataset's dtypes.
 // Datasets with a RowView (TensorDataset and its Subsets) are gathered row by row with
 // memcpy; others are stacked from get(). The transform, if any, runs on each batch's data
-// with Generator(Generator(seed ^ salt).at(epoch)).at(batch index) as its seed.
+// with Generator(Generator(seed ^ salt).at(epoch)).at(batch index) as its seed (rank r > 0 of
+// a data-parallel group salts it with r as well, so that ranks draw different augmentations).
 //
 // With prefetch > 0 a worker thread makes up to `prefetch` batches ahead of the consumer
 // (a bounded queue). An exception thrown while making a batch is rethrown by the iterator
@@ -38,6 +39,11 @@ struct DataLoaderOptions {
   std::uint64_t seed = 0;
   int prefetch = 2;  // batches made ahead on a worker thread; 0 makes them on demand
   std::shared_ptr<const Transform> transform = nullptr;
+  // Data-parallel training: this loader is rank `rank` of `num_replicas` and sees its shard of
+  // each epoch's order (DistributedSampler::shard, padded to a multiple of num_replicas), with
+  // its own transform randomness. 1 process sees the whole order.
+  int num_replicas = 1;
+  int rank = 0;
 };
 
 struct Batch {
@@ -64,7 +70,7 @@ class DataLoader {
   std::int64_t epoch() const { return next_epoch_; }
   void set_epoch(std::int64_t epoch);
 
-  // The order in which epoch `epoch` visits the samples.
+  // The order in which epoch `epoch` visits the samples (this rank's shard of it).
   std::vector<std::int64_t> order(std::int64_t epoch) const;
   // Batch `index` of epoch `epoch`, made on the calling thread.
   Batch batch(std::int64_t epoch, std::int64_t index) const;

@@ -45,9 +45,10 @@ RunData load_run_data(const Config& config);
 RunData load_test_data(const Config& config);
 
 // The training loader: shuffled with train.seed, batch train.batch_size, augmented when
-// data.augment is set.
+// data.augment is set; rank `rank` of `num_replicas` sees its shard of every epoch.
 std::unique_ptr<data::DataLoader> make_train_loader(const Config& config,
-                                                    std::shared_ptr<const data::Dataset> train);
+                                                    std::shared_ptr<const data::Dataset> train,
+                                                    int num_replicas = 1, int rank = 0);
 // An evaluation loader: in order, batch train.eval_batch_size.
 std::unique_ptr<data::DataLoader> make_eval_loader(const Config& config,
                                                    std::shared_ptr<const data::Dataset> set);

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "keel/dist/process_group.h"
 #include "keel/train/config.h"
 #include "keel/train/diagnosis.h"
 #include "keel/train/metrics.h"
@@ -56,6 +57,11 @@ struct TrainerOptions {
   // Test hook: called after each file the run writes or renames in its directory (with the
   // file's name); throwing from it simulates a kill at that point.
   std::function<void(const std::string& file)> after_write;
+  // Data-parallel training over this group (`mpirun -np N keel train`): null or a group of one
+  // process trains alone. Every rank runs the same loop on its shard of each epoch
+  // (train.batch_size samples per rank and step) with gradients averaged over the group; only
+  // rank 0 writes the run directory and prints (the others' `out` and `err` are silenced).
+  std::shared_ptr<dist::ProcessGroup> group;
 };
 
 struct TrainResult {
