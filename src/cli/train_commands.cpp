@@ -10,6 +10,7 @@
 #include "keel/train/atomic_write.h"
 #include "keel/train/report.h"
 #include "keel/train/trainer.h"
+#include "keel/train/variants.h"
 
 namespace keel::cli {
 
@@ -111,27 +112,19 @@ int run_compare(CompareArgs args) {
     detail::fail("cannot create the run directory '", root.string(), "': ", e.code().message());
   }
   // Every variant's overrides are applied (and checked) before the first one trains.
-  std::vector<train::Config> configs;
-  for (const auto& v : variants) {
-    train::Config c = base;
-    for (const auto& [key, value] : v.overrides)
-      c.set_value(key, value, args.config + ": variant '" + v.name + "'");
-    configs.push_back(std::move(c));
-  }
+  const std::vector<train::ResolvedVariant> resolved = train::resolve_variants(base, args.config);
 
   std::vector<train::VariantResult> results;
   std::vector<double> test_accs;
   for (std::size_t i = 0; i < variants.size(); ++i) {
-    const auto& v = variants[i];
-    std::string description;
-    for (const auto& [key, value] : v.overrides)
-      description += (description.empty() ? "" : ", ") + key + "=" + value;
+    const auto& v = resolved[i];
+    const bool has_overrides = !variants[i].overrides.empty();
     std::cout << "\n== variant " << i + 1 << "/" << variants.size() << ": " << v.name
-              << (description.empty() ? "" : " (" + description + ")") << "\n";
+              << (has_overrides ? " (" + v.description + ")" : "") << "\n";
     train::TrainerOptions options;
     options.run_dir = (root / v.name).string();
     options.overwrite = args.overwrite;
-    train::Trainer trainer(configs[i], options);
+    train::Trainer trainer(v.config, options);
     auto r = trainer.run();
     if (r.status == train::TrainResult::Status::Interrupted) {
       std::cerr << "keel: " << r.message << "\n";
@@ -140,7 +133,7 @@ int run_compare(CompareArgs args) {
     train::VariantResult vr;
     vr.name = v.name;
     vr.log = r.log;
-    vr.description = description.empty() ? "base configuration" : description;
+    vr.description = v.description;
     if (r.status == train::TrainResult::Status::NonFinite) {
       std::cerr << "keel: warning: variant " << v.name << ": " << r.message << "\n";
       train::Diagnosis d;
