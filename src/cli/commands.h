@@ -48,6 +48,15 @@ struct CurveArgs {
 };
 int run_curve(CurveArgs args);
 
+struct BiasvarArgs {
+  std::string config;  // empty: the default MLP run
+  std::vector<std::string> sets;
+  int models = 8;          // bootstrap models per variant
+  std::string run_dir;     // overrides <run.dir>/<run.name>_biasvar
+  bool overwrite = false;  // replace a bias-variance run already there
+};
+int run_biasvar(BiasvarArgs args);
+
 // --set collects every word after it, so `keel train --set a=1 config.toml` would take the
 // config file for an assignment: words without '=' that end in .toml become the config.
 void split_config_from_sets(std::string& config, std::vector<std::string>& sets);

@@ -12,6 +12,7 @@
 
 #include "keel/core/error.h"
 #include "keel/tensor/factories.h"
+#include "keel/train/bias_variance_run.h"
 
 namespace keel::train {
 namespace {
@@ -115,6 +116,20 @@ TEST(BiasVariance, RefusesBadInput) {
   std::vector<double> nan = kProbs;
   nan[4] = NAN;
   EXPECT_THROW(decompose_bias_variance(nan, 3, 2, 3, kLabels), Error);
+}
+
+TEST(BiasVariance, BootstrapDrawsWithReplacementSeededBySeedPlusK) {
+  const auto a = bootstrap_indices(200, 7, 0);
+  ASSERT_EQ(a.size(), 200u);
+  EXPECT_TRUE(std::all_of(a.begin(), a.end(), [](std::int64_t i) { return i >= 0 && i < 200; }));
+  // With replacement: about 1 - 1/e = 63% of the samples appear, so some repeat.
+  const std::size_t distinct = std::set<std::int64_t>(a.begin(), a.end()).size();
+  EXPECT_GT(distinct, 100u);
+  EXPECT_LT(distinct, 160u);
+  EXPECT_EQ(bootstrap_indices(200, 7, 0), a);  // seeded
+  EXPECT_NE(bootstrap_indices(200, 7, 1), a);  // model k = 1 draws another resample
+  EXPECT_EQ(bootstrap_indices(200, 6, 1), a);  // seed + k
+  EXPECT_THROW(bootstrap_indices(0, 7, 0), Error);
 }
 
 }  // namespace
