@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+namespace keel::train {
+class Config;
+}
+
 namespace keel::cli {
 
 struct TrainArgs {
@@ -60,5 +64,12 @@ int run_biasvar(BiasvarArgs args);
 // --set collects every word after it, so `keel train --set a=1 config.toml` would take the
 // config file for an assignment: words without '=' that end in .toml become the config.
 void split_config_from_sets(std::string& config, std::vector<std::string>& sets);
+
+// The config file (empty: the defaults) with the --set assignments applied.
+train::Config load_config(const std::string& path, const std::vector<std::string>& sets);
+// <run.dir>/<run.name><suffix>, where an empty run.name falls back to the config file's stem
+// (or "default"): `keel curve` and `keel biasvar` write beside `keel train`'s run, never into it.
+std::string suffixed_run_dir(const train::Config& config, const std::string& config_path,
+                             const std::string& suffix);
 
 }  // namespace keel::cli

@@ -28,13 +28,20 @@ void split_config_from_sets(std::string& config, std::vector<std::string>& sets)
   sets = std::move(kept);
 }
 
-namespace {
-
 train::Config load_config(const std::string& path, const std::vector<std::string>& sets) {
   train::Config c = path.empty() ? train::Config() : train::Config::from_toml_file(path);
   for (const auto& s : sets) c.set(s);
   return c;
 }
+
+std::string suffixed_run_dir(const train::Config& config, const std::string& config_path,
+                             const std::string& suffix) {
+  std::string name = config.get_string("run.name");
+  if (name.empty()) name = config_path.empty() ? "default" : fs::path(config_path).stem().string();
+  return (fs::path(config.get_string("run.dir")) / (name + suffix)).string();
+}
+
+namespace {
 
 std::string stem(const std::string& path) { return path.empty() ? "" : fs::path(path).stem().string(); }
 
