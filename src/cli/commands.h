@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+namespace keel::train {
+class Config;
+}
+
 namespace keel::cli {
 
 struct TrainArgs {
@@ -48,8 +52,24 @@ struct CurveArgs {
 };
 int run_curve(CurveArgs args);
 
+struct BiasvarArgs {
+  std::string config;  // empty: the default MLP run
+  std::vector<std::string> sets;
+  int models = 8;          // bootstrap models per variant
+  std::string run_dir;     // overrides <run.dir>/<run.name>_biasvar
+  bool overwrite = false;  // replace a bias-variance run already there
+};
+int run_biasvar(BiasvarArgs args);
+
 // --set collects every word after it, so `keel train --set a=1 config.toml` would take the
 // config file for an assignment: words without '=' that end in .toml become the config.
 void split_config_from_sets(std::string& config, std::vector<std::string>& sets);
+
+// The config file (empty: the defaults) with the --set assignments applied.
+train::Config load_config(const std::string& path, const std::vector<std::string>& sets);
+// <run.dir>/<run.name><suffix>, where an empty run.name falls back to the config file's stem
+// (or "default"): `keel curve` and `keel biasvar` write beside `keel train`'s run, never into it.
+std::string suffixed_run_dir(const train::Config& config, const std::string& config_path,
+                             const std::string& suffix);
 
 }  // namespace keel::cli

@@ -134,6 +134,20 @@ int main(int argc, char** argv) {
   curve_cmd->add_flag("--overwrite", curve.overwrite,
                       "replace a learning curve already in the run directory");
 
+  BiasvarArgs biasvar;
+  auto* biasvar_cmd = app.add_subcommand(
+      "biasvar",
+      "Bias-variance decomposition: train K models per [[variant]] on bootstrap resamples, decompose their "
+      "test error (squared and 0-1 loss) and write biasvar.csv/.svg/.txt");
+  biasvar_cmd->add_option("config", biasvar.config, "configuration, usually with [[variant]] tables");
+  biasvar_cmd->add_option("--set", biasvar.sets, kSetHelp + std::string(" (applied to every variant)"));
+  biasvar_cmd->add_option("--models", biasvar.models, "bootstrap models per variant (default 8)")
+      ->option_text("K");
+  biasvar_cmd->add_option("--run-dir", biasvar.run_dir, "write here instead of <run.dir>/<run.name>_biasvar")
+      ->option_text("DIR");
+  biasvar_cmd->add_flag("--overwrite", biasvar.overwrite,
+                        "replace a bias-variance run already in the run directory");
+
   if (const std::string unknown = unknown_command(app, argc, argv); !unknown.empty()) {
     std::cerr << "keel: error: " << unknown << "\nRun `keel --help` for usage.\n";
     return 2;
@@ -163,6 +177,7 @@ int main(int argc, char** argv) {
     if (*eval_cmd) return run_eval(eval);
     if (*inspect_cmd) return run_inspect(inspect);
     if (*curve_cmd) return run_curve(curve);
+    if (*biasvar_cmd) return run_biasvar(biasvar);
   } catch (const std::exception& e) {
     std::cout.flush();
     fail_job(e.what());

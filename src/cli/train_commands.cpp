@@ -12,6 +12,7 @@
 #include "keel/train/atomic_write.h"
 #include "keel/train/report.h"
 #include "keel/train/trainer.h"
+#include "keel/train/variants.h"
 #include "variant_outcome.h"
 
 namespace keel::cli {
@@ -30,13 +31,20 @@ void split_config_from_sets(std::string& config, std::vector<std::string>& sets)
   sets = std::move(kept);
 }
 
-namespace {
-
 train::Config load_config(const std::string& path, const std::vector<std::string>& sets) {
   train::Config c = path.empty() ? train::Config() : train::Config::from_toml_file(path);
   for (const auto& s : sets) c.set(s);
   return c;
 }
+
+std::string suffixed_run_dir(const train::Config& config, const std::string& config_path,
+                             const std::string& suffix) {
+  std::string name = config.get_string("run.name");
+  if (name.empty()) name = config_path.empty() ? "default" : fs::path(config_path).stem().string();
+  return (fs::path(config.get_string("run.dir")) / (name + suffix)).string();
+}
+
+namespace {
 
 std::string stem(const std::string& path) { return path.empty() ? "" : fs::path(path).stem().string(); }
 
@@ -122,13 +130,7 @@ int run_compare(CompareArgs args) {
     detail::fail("cannot create the run directory '", root.string(), "': ", e.code().message());
   }
   // Every variant's overrides are applied (and checked) before the first one trains.
-  std::vector<train::Config> configs;
-  for (const auto& v : variants) {
-    train::Config c = base;
-    for (const auto& [key, value] : v.overrides)
-      c.set_value(key, value, args.config + ": variant '" + v.name + "'");
-    configs.push_back(std::move(c));
-  }
+  const std::vector<train::ResolvedVariant> resolved = train::resolve_variants(base, args.config);
 
   std::ostream silent(nullptr);  // the other ranks' progress (only rank 0 prints)
   std::ostream& out = rank == 0 ? std::cout : silent;
@@ -138,17 +140,15 @@ int run_compare(CompareArgs args) {
   std::vector<VariantOutcome> mine;
   for (std::size_t i = static_cast<std::size_t>(rank); i < variants.size();
        i += static_cast<std::size_t>(ranks)) {
-    const auto& v = variants[i];
-    std::string description;
-    for (const auto& [key, value] : v.overrides)
-      description += (description.empty() ? "" : ", ") + key + "=" + value;
+    const auto& v = resolved[i];
+    const bool has_overrides = !variants[i].overrides.empty();
     out << "\n== variant " << i + 1 << "/" << variants.size() << ": " << v.name
-        << (description.empty() ? "" : " (" + description + ")") << "\n";
+        << (has_overrides ? " (" + v.description + ")" : "") << "\n";
     train::TrainerOptions options;
     options.run_dir = (root / v.name).string();
     options.overwrite = args.overwrite;
     if (rank != 0) options.out = &silent;
-    train::Trainer trainer(configs[i], options);
+    train::Trainer trainer(v.config, options);
     auto r = trainer.run();
     VariantOutcome outcome;
     outcome.index = i;
@@ -162,7 +162,7 @@ int run_compare(CompareArgs args) {
     train::VariantResult& vr = outcome.result;
     vr.name = v.name;
     vr.log = r.log;
-    vr.description = description.empty() ? "base configuration" : description;
+    vr.description = v.description;
     if (r.status == train::TrainResult::Status::NonFinite) {
       std::cerr << "keel: warning: variant " << v.name << ": " << r.message << "\n";
       train::Diagnosis d;

@@ -181,6 +181,8 @@ class RunSession {
     }
 
     data_ = load_run_data(c_);
+    if (!options_.train_indices.empty())
+      data_.train = std::make_shared<data::Subset>(data_.train, options_.train_indices);
     train_loader_ = make_train_loader(c_, data_.train, ranks_, rank_);
     val_loader_ = data_.val ? make_eval_loader(c_, data_.val) : nullptr;
     steps_ = train_loader_->size();

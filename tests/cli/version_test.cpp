@@ -87,7 +87,7 @@ TEST(CliVersion, UnknownCommandSuggestsTheNearestOne) {
     EXPECT_EQ(r.out, "");
     const std::string word = std::string(typo).substr(0, std::string(typo).find(' '));
     EXPECT_EQ(r.err.rfind("keel: error: unknown command '" + word + "'; did you mean '" + meant +
-                              "'? (commands: train, compare, eval, inspect, curve)\n",
+                              "'? (commands: train, compare, eval, inspect, curve, biasvar)\n",
                           0),
               0u)
         << r.err;
@@ -95,9 +95,11 @@ TEST(CliVersion, UnknownCommandSuggestsTheNearestOne) {
   // A word far from every command gets the list alone.
   Outcome far = keel("fly", tmp);
   EXPECT_EQ(far.code, 2);
-  EXPECT_EQ(far.err.rfind(
-                "keel: error: unknown command 'fly' (commands: train, compare, eval, inspect, curve)\n", 0),
-            0u)
+  EXPECT_EQ(
+      far.err.rfind(
+          "keel: error: unknown command 'fly' (commands: train, compare, eval, inspect, curve, biasvar)\n",
+          0),
+      0u)
       << far.err;
   // Options before the command do not hide it.
   EXPECT_NE(keel("--help-nothing trian", tmp).err.find("did you mean 'train'"), std::string::npos);

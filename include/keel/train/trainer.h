@@ -51,6 +51,11 @@ struct TrainerOptions {
   // (0: never).
   std::int64_t stop_after_steps = 0;
   bool evaluate_test = true;  // evaluate the best weights on the test set at the end
+  // Non-empty: the run trains on these rows of the configured training part (after the
+  // validation split and data.train_subset), in place of all of it; repeats are allowed, so a
+  // bootstrap resample (`keel biasvar`) is a list of n indices drawn with replacement. The
+  // indices are not saved in the run directory: a resumed run trains on the whole part.
+  std::vector<std::int64_t> train_indices;
   // A fresh run into a directory that already holds a run's outputs replaces them (only after
   // the new run has loaded its data and built its model); without it such a run is refused.
   bool overwrite = false;
