@@ -12,6 +12,10 @@ bin="$build/bench/keel_dist_bench"
 [ -x "$bin" ] || { echo "run.sh: $bin not found (configure with -DKEEL_BUILD_BENCH=ON -DKEEL_WITH_MPI=ON)" >&2; exit 1; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export OMP_WAIT_POLICY=PASSIVE
+# A rank's communication thread shares its core with the compute thread (--bind-to core below);
+# while an early bucket's allreduce waits for the other rank, OpenMPI's polling yields the core
+# instead of spinning on it.
+export OMPI_MCA_mpi_yield_when_idle=${OMPI_MCA_mpi_yield_when_idle:-1}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 # --bind-to core: one core per rank, as on a cluster node with one rank per core or socket.
