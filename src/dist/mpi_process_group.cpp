@@ -59,6 +59,30 @@ class MpiWork final : public Work {
   std::exception_ptr error_;
 };
 
+// An exception that escapes a rank ends it through std::terminate, and mpirun then ends the
+// others; mpirun's own report of which rank died can be lost (OpenMPI 4.1), so the rank says it
+// first, then the previous handler runs (it prints the exception and aborts).
+int g_terminating_rank = -1;
+int g_group_size = 0;
+std::terminate_handler g_previous_terminate = nullptr;
+
+void name_rank_and_terminate() {
+  std::fprintf(stderr, "keel: rank %d of %d terminates", g_terminating_rank, g_group_size);
+  if (std::exception_ptr error = std::current_exception()) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, " on an uncaught exception: %s", e.what());
+    } catch (...) {
+      std::fprintf(stderr, " on an uncaught exception");
+    }
+  }
+  std::fprintf(stderr, "\n");
+  std::fflush(stderr);
+  if (g_previous_terminate != nullptr) g_previous_terminate();
+  std::abort();
+}
+
 MPI_Datatype mpi_type(DType dtype) {
   switch (dtype) {
     case DType::Float32:
@@ -133,6 +157,9 @@ class MpiProcessGroup final : public ProcessGroup {
       thread_.join();
       std::rethrow_exception(init_error);
     }
+    g_terminating_rank = rank_;
+    g_group_size = size_;
+    g_previous_terminate = std::set_terminate(name_rank_and_terminate);
   }
 
   ~MpiProcessGroup() override {

@@ -214,6 +214,18 @@ TEST(DistributedDataParallel, ABucketsAllreduceStartsBeforeBackwardEnds) {
   EXPECT_EQ(ddp.stats().bytes, static_cast<std::int64_t>(4 * (8 * 16 + 16 + 16 * 16 + 16 + 16 * 3 + 3)));
 }
 
+TEST(DistributedDataParallel, TheFirstBucketHoldsAtMostOneMiBAsPyTorchs) {
+  auto g = world2();
+  // 1.4 MiB of first-layer weight: past the first bucket's 1 MiB, far below the 25 MiB cap.
+  auto model = std::make_shared<nn::Sequential>(
+      ModuleList{std::make_shared<nn::Linear>(600, 600), std::make_shared<nn::Linear>(600, 10)});
+  DistributedDataParallel ddp(model, g);
+  manual_seed(8);
+  ops::cross_entropy(ddp.forward(randn({2, 600})), randint(0, 10, {2})).backward();
+  EXPECT_EQ(ddp.stats().buckets, 2);  // {last layer, first bias}, {first weight}
+  EXPECT_EQ(ddp.stats().buckets_started_in_backward, 2);
+}
+
 // Uses its second layer only on rank 0: on rank 1 that layer gets no gradient.
 struct TwoBranches : nn::Module {
   TwoBranches() {

@@ -2,6 +2,7 @@
 // as its bucket is full, and wait for all of them at the end of backward.
 #include "nn/parallel/reducer.h"
 
+#include <algorithm>
 #include <string>
 
 #include "keel/autograd/engine.h"
@@ -15,6 +16,9 @@ Reducer::Reducer(std::vector<Tensor> params, std::shared_ptr<dist::ProcessGroup>
   KEEL_CHECK(bucket_cap_mb > 0, "DistributedDataParallel: bucket_cap_mb must be positive, got ",
              bucket_cap_mb);
   const double cap_bytes = bucket_cap_mb * 1024.0 * 1024.0;
+  // The first bucket is at most 1 MiB, as PyTorch's (dist._DEFAULT_FIRST_BUCKET_BYTES): the last
+  // layers' gradients start on their way early even when the whole model fits in one cap.
+  const double first_cap_bytes = std::min(cap_bytes, 1024.0 * 1024.0);
   bucket_of_.assign(params_.size(), 0);
   seen_.assign(params_.size(), false);
   // Reverse registration order, as PyTorch: the last layers' gradients come first in backward.
@@ -27,7 +31,8 @@ Reducer::Reducer(std::vector<Tensor> params, std::shared_ptr<dist::ProcessGroup>
       return static_cast<double>(numel) * static_cast<double>(t.element_size());
     };
     bool fresh = buckets_.empty() || dtypes.back() != p.dtype() ||
-                 (numels.back() > 0 && bytes_of(numels.back() + p.numel(), p) > cap_bytes);
+                 (numels.back() > 0 && bytes_of(numels.back() + p.numel(), p) >
+                                           (buckets_.size() == 1 ? first_cap_bytes : cap_bytes));
     if (fresh) {
       buckets_.emplace_back();
       numels.push_back(0);

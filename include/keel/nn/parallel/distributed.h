@@ -4,8 +4,9 @@
 // own share of each batch; after backward every replica's gradients are the average over the
 // ranks, so identical optimizer steps keep the replicas identical.
 //
-// Gradients are reduced in buckets of about bucket_cap_mb, filled with the parameters in reverse
-// registration order (roughly the order backward produces their gradients). A bucket's
+// Gradients are reduced in buckets of about bucket_cap_mb (the first one at most 1 MiB, as in
+// PyTorch), filled with the parameters in reverse registration order (roughly the order
+// backward produces their gradients). A bucket's
 // allreduce starts, asynchronously, as soon as the last of its gradients has been accumulated
 // (a post-accumulate hook on each parameter), so communication overlaps the rest of backward;
 // at the end of backward (an autograd end-of-pass callback) every bucket is waited for and the
