@@ -92,7 +92,8 @@ int main(int argc, char** argv) {
   auto* compare_cmd = app.add_subcommand(
       "compare",
       "Train every [[variant]] of a config and write runs/<name>/report.html with their curves, "
-      "a summary table and each variant's verdict");
+      "a summary table and each variant's verdict; a [claim] table adds the verdict on the claim "
+      "(docs/claims.md)");
   compare_cmd->add_option("config", compare.config, "configuration with [[variant]] tables")->required();
   compare_cmd->add_option("--set", compare.sets, kSetHelp + std::string(" (applied to every variant)"));
   compare_cmd->add_flag("--overwrite", compare.overwrite, "replace the variants' earlier runs");

@@ -4,12 +4,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "commands.h"
 #include "keel/core/error.h"
 #include "keel/dist/process_group.h"
 #include "keel/io/safetensors.h"
 #include "keel/train/atomic_write.h"
+#include "keel/train/claim.h"
+#include "keel/train/model_factory.h"
 #include "keel/train/report.h"
 #include "keel/train/trainer.h"
 #include "keel/train/variants.h"
@@ -132,6 +135,20 @@ int run_compare(CompareArgs args) {
   // Every variant's overrides are applied (and checked) before the first one trains.
   const std::vector<train::ResolvedVariant> resolved = train::resolve_variants(base, args.config);
 
+  for (const auto& v : resolved) {
+    // A model the variant cannot build (model.norm = instance in an MLP) fails here, not after the
+    // variants before it have trained.
+    if (v.config.get_string("data.dataset") == "fashion-mnist")
+      (void)train::build_model(v.config, 28 * 28, 10);
+  }
+  std::optional<train::Claim> claim;
+  if (!args.config.empty()) claim = train::read_claim_file(args.config);
+  if (claim) {
+    std::vector<std::string> names;
+    for (const auto& v : variants) names.push_back(v.name);
+    train::check_claim_variants(*claim, names);
+  }
+
   std::ostream silent(nullptr);  // the other ranks' progress (only rank 0 prints)
   std::ostream& out = rank == 0 ? std::cout : silent;
   if (ranks > 1)
@@ -200,22 +217,38 @@ int run_compare(CompareArgs args) {
     results.push_back(std::move(o.result));
     test_accs.push_back(o.test_acc);
   }
+  std::vector<train::ClaimRun> claim_runs;  // what the [claim] table judges, from every rank's variants
+  for (std::size_t i = 0; i < results.size(); ++i)
+    claim_runs.push_back(
+        {results[i].name, results[i].log, test_accs[i], results[i].stopped_nonfinite.has_value()});
 
+  std::optional<train::ClaimReport> judged;
+  if (claim) judged = train::ClaimReport{claim->statement, train::evaluate_claim(*claim, claim_runs)};
   const fs::path report = root / "report.html";
-  train::write_text_file_atomic(report, train::compare_report_html(root.filename().string(), results));
+  train::write_text_file_atomic(
+      report, train::compare_report_html(root.filename().string(), results, judged ? &*judged : nullptr));
 
-  std::printf("\n%-14s %9s %5s %9s %9s %8s %9s %9s  %s\n", "variant", "best val", "epoch", "final trn",
-              "final val", "gap", "near-0 w", "test acc", "verdict");
+  int name_width = 14;  // the table stays aligned with longer variant names
+  for (const auto& vr : results) name_width = std::max(name_width, static_cast<int>(vr.name.size()));
+  std::printf("\n%-*s %9s %5s %9s %9s %8s %9s %9s  %s\n", name_width, "variant", "best val", "epoch",
+              "final trn", "final val", "gap", "near-0 w", "test acc", "verdict");
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& vr = results[i];
     const train::RunSummary s = train::summarize(vr.log);
-    std::printf("%-14s %9s %5d %9s %9s %8s %9s %9s  %s\n", vr.name.c_str(), pct(s.best_val_acc).c_str(),
-                s.best_val_acc_epoch, pct(s.final_train_acc).c_str(), pct(s.final_val_acc).c_str(),
-                pct(s.final_acc_gap).c_str(),
+    std::printf("%-*s %9s %5d %9s %9s %8s %9s %9s  %s\n", name_width, vr.name.c_str(),
+                pct(s.best_val_acc).c_str(), s.best_val_acc_epoch, pct(s.final_train_acc).c_str(),
+                pct(s.final_val_acc).c_str(), pct(s.final_acc_gap).c_str(),
                 vr.near_zero_weight_share ? pct(*vr.near_zero_weight_share).c_str() : "-",
                 pct(test_accs[i]).c_str(), vr.diagnosis ? train::to_string(vr.diagnosis->verdict) : "-");
   }
   std::printf("\nreport: %s\n", report.string().c_str());
+  if (judged) {
+    std::printf("\nclaim: %s\n", judged->statement.c_str());
+    for (std::size_t i = 0; i < judged->verdict.checks.size(); ++i)
+      std::printf("  %s %s\n", judged->verdict.held[i] ? "[holds]" : "[fails]",
+                  judged->verdict.checks[i].c_str());
+    std::printf("%s\n", judged->verdict.line().c_str());
+  }
   return 0;
 }
 

@@ -17,8 +17,8 @@ namespace keel::train {
 
 namespace {
 
-// Normalize: "dataset", "none" or [mean, std] (data.normalize).
-enum class Kind { Bool, Int, Double, String, Ints, Normalize };
+// Normalize: "dataset", "none" or [mean, std] (data.normalize). Range: [lo, hi], lo <= hi.
+enum class Kind { Bool, Int, Double, String, Ints, Normalize, Range };
 
 struct KeySpec {
   const char* key;
@@ -67,6 +67,22 @@ const std::vector<KeySpec>& schema() {
        "mean and std, 0.286 and 0.353; CSV data as read), \"none\", or [mean, std] for (x - mean) / std "
        "(mean in [-1e+06, 1e+06], std in [1e-06, 1e+06])"},
       {"data.augment", Kind::Bool, false, "random crop (padding 2) and horizontal flip of training images"},
+      {"data.test_jitter.contrast",
+       Kind::Range,
+       std::vector<double>{1.0, 1.0},
+       "test images only: each image's pixels p (in [0, 1], before data.normalize) become c * p + b with c "
+       "drawn uniformly from this [lo, hi] per image (seeded by train.seed; not clipped); [1, 1] = off",
+       {},
+       0.0,
+       100.0},
+      {"data.test_jitter.brightness",
+       Kind::Range,
+       std::vector<double>{0.0, 0.0},
+       "test images only: the shift b of data.test_jitter.contrast, drawn uniformly from this [lo, hi] per "
+       "image; [0, 0] = off",
+       {},
+       -100.0,
+       100.0},
       {"model.arch",
        Kind::String,
        std::string("mlp"),
@@ -90,9 +106,15 @@ const std::vector<KeySpec>& schema() {
        Kind::String,
        std::string("batch"),
        "normalization after each hidden layer (sync_batch: BatchNorm over the global batch of all "
-       "mpirun ranks, BatchNorm in one process); gru/lstm take only layer (a LayerNorm on the last step's "
-       "output) or none",
-       {"none", "batch", "sync_batch", "layer", "group"}},
+       "mpirun ranks, BatchNorm in one process); instance (InstanceNorm2d) only for the cnn; gru/lstm "
+       "take layer, batch or none (a LayerNorm or BatchNorm1d on the last step's output)",
+       {"none", "batch", "sync_batch", "layer", "group", "instance"}},
+      {"model.order",
+       Kind::String,
+       std::string("norm_dropout"),
+       "where dropout sits in each MLP block: norm_dropout (Linear, norm, activation, dropout) or "
+       "dropout_norm (Linear, dropout, norm, activation: the norm sees dropout's train-time variance)",
+       {"norm_dropout", "dropout_norm"}},
       {"model.groups", Kind::Int, std::int64_t{8}, "groups of GroupNorm", {}, 1, kMaxWidth},
       {"model.dropout",
        Kind::Double,
@@ -202,6 +224,8 @@ const char* kind_name(Kind k) {
       return "a list of integers";
     case Kind::Normalize:
       return "\"dataset\", \"none\" or a list [mean, std]";
+    case Kind::Range:
+      return "a list [lo, hi] of two numbers";
   }
   return "?";
 }
@@ -315,6 +339,18 @@ ConfigValue parse_value(const KeySpec& spec, const std::string& raw, const std::
       if (!(out[1] >= 1e-6 && out[1] <= 1e6)) bad("the std (second entry) must be in [1e-06, 1e+06]");
       return out;
     }
+    case Kind::Range: {
+      std::vector<double> out;
+      for (const auto& item : list_items(text)) {
+        double v = 0;
+        if (!parse_double(item, v)) bad(std::string("expected ") + kind_name(spec.kind));
+        check_range(v);
+        out.push_back(v);
+      }
+      if (out.size() != 2) bad(std::string("expected ") + kind_name(spec.kind));
+      if (out[0] > out[1]) bad("lo (first entry) must not exceed hi (second entry)");
+      return out;
+    }
   }
   return text;
 }
@@ -409,6 +445,9 @@ void check_toml_type(const KeySpec& spec, const toml::node& n, const std::string
       ok = (n.is_string() && (n.as_string()->get() == "dataset" || n.as_string()->get() == "none")) ||
            (n.is_array() && std::all_of(n.as_array()->begin(), n.as_array()->end(), is_number));
       break;
+    case Kind::Range:
+      ok = n.is_array() && std::all_of(n.as_array()->begin(), n.as_array()->end(), is_number);
+      break;
   }
   if (ok) return;
   std::string got = toml_type_name(n);
@@ -493,6 +532,8 @@ Config Config::from_toml_string(const std::string& text, const std::string& sour
   std::vector<std::pair<std::string, const toml::node*>> leaves;
   for (const auto& [k, v] : root) {
     std::string key(k.str());
+    // `keel compare` reads and checks the [claim] table itself (claim.h).
+    if (key == "claim") continue;
     if (key == "variant") {
       auto arr = v.as_array();
       KEEL_CHECK(arr != nullptr, where_of(source, v), ": 'variant' must be an array of tables ([[variant]])");
@@ -598,8 +639,8 @@ std::string Config::describe() {
     }
     // The bounds are part of the documentation: sizes above them are refused, naming the key.
     if (std::isfinite(spec.min) || std::isfinite(spec.max))
-      os << (spec.kind == Kind::Ints ? "; each in [" : "; in [") << bound_text(spec, spec.min) << ", "
-         << bound_text(spec, spec.max) << "]";
+      os << (spec.kind == Kind::Ints || spec.kind == Kind::Range ? "; each in [" : "; in [")
+         << bound_text(spec, spec.min) << ", " << bound_text(spec, spec.max) << "]";
     os << "\n";
   }
   return os.str();

@@ -237,7 +237,7 @@ LearningCurveResult run_learning_curve(const Config& config, const LearningCurve
   all.set_value("data.train_subset", "0", "keel curve");
   const RunData data = load_run_data(all);
   const auto available = static_cast<std::int64_t>(data.train->size());
-  // A model the config cannot build (model.norm = batch for a GRU, ...) is refused now, not
+  // A model the config cannot build (model.norm = instance for an MLP, ...) is refused now, not
   // when the first size starts.
   build_model(config, data.in_features, data.classes);
   const std::int64_t cap = config.get_int("data.train_subset");

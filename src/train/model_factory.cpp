@@ -39,6 +39,14 @@ std::shared_ptr<nn::Module> norm(const Config& c, std::int64_t features, bool sp
   // SyncBatchNorm over dist::world(): the global batch of every rank under mpirun, and exactly
   // BatchNorm in one process.
   if (kind == "sync_batch") return std::make_shared<nn::SyncBatchNorm>(features);
+  if (kind == "instance") {
+    // Per image and channel: it removes each image's own contrast and brightness. Affine, so it
+    // can rescale as BatchNorm2d does (PyTorch's default is affine=False).
+    KEEL_CHECK(spatial,
+               "model.norm = instance normalizes each image's channels over their pixels; it needs "
+               "model.arch = cnn (an MLP's hidden layer has no spatial extent: use batch, layer or group)");
+    return std::make_shared<nn::InstanceNorm2d>(features, 1e-5, 0.1, /*affine=*/true);
+  }
   if (kind == "layer") {
     // For images, LayerNorm over (C, H, W) is GroupNorm with one group.
     if (spatial) return std::make_shared<nn::GroupNorm>(1, features);
@@ -66,9 +74,10 @@ void add_recurrent(nn::Sequential& seq, const Config& c, std::int64_t in_feature
                " share one width (PyTorch's hidden_size); give equal entries such as [", hidden.front(), ", ",
                hidden.front(), "], got ", h, " after ", hidden.front());
   const std::string& kind = c.get_string("model.norm");
-  KEEL_CHECK(kind == "none" || kind == "layer", "model.norm = ", kind,
-             " does not apply to model.arch = ", arch,
-             "; use \"layer\" (a LayerNorm on the last step's output) or \"none\"");
+  KEEL_CHECK(
+      kind == "none" || kind == "layer" || kind == "batch", "model.norm = ", kind,
+      " does not apply to model.arch = ", arch,
+      "; use \"layer\" or \"batch\" (a LayerNorm or BatchNorm1d on the last step's output) or \"none\"");
   const double p = c.get_double("model.dropout");
   nn::RNNOptions o;
   o.input_size = kRows;
@@ -84,6 +93,7 @@ void add_recurrent(nn::Sequential& seq, const Config& c, std::int64_t in_feature
   }
   seq.push_back(std::make_shared<LastStep>());
   if (kind == "layer") seq.push_back(std::make_shared<nn::LayerNorm>(Dims{o.hidden_size}));
+  if (kind == "batch") seq.push_back(std::make_shared<nn::BatchNorm1d>(o.hidden_size));
   if (p > 0) seq.push_back(std::make_shared<nn::Dropout>(p));
   seq.push_back(std::make_shared<nn::Linear>(o.hidden_size, classes));
 }
@@ -102,6 +112,11 @@ std::shared_ptr<nn::Sequential> build_model(const Config& c, std::int64_t in_fea
   const double p = c.get_double("model.dropout");
   const std::string& act = c.get_string("model.activation");
   const std::string& arch = c.get_string("model.arch");
+  const bool dropout_first = c.get_string("model.order") == "dropout_norm";
+  KEEL_CHECK(!dropout_first || arch == "mlp",
+             "model.order = dropout_norm places dropout before the norm in "
+             "each MLP block; model.arch = ",
+             arch, " has no such blocks (use model.order = norm_dropout)");
   if (arch == "gru" || arch == "lstm") {
     add_recurrent(*seq, c, in_features, classes);
   } else if (arch == "cnn") {
@@ -125,9 +140,10 @@ std::shared_ptr<nn::Sequential> build_model(const Config& c, std::int64_t in_fea
     std::int64_t width = in_features;
     for (std::int64_t h : c.get_ints("model.hidden")) {
       seq->push_back(std::make_shared<nn::Linear>(width, h));
+      if (p > 0 && dropout_first) seq->push_back(std::make_shared<nn::Dropout>(p));
       if (auto n = norm(c, h, false)) seq->push_back(n);
       seq->push_back(activation(act));
-      if (p > 0) seq->push_back(std::make_shared<nn::Dropout>(p));
+      if (p > 0 && !dropout_first) seq->push_back(std::make_shared<nn::Dropout>(p));
       width = h;
     }
     seq->push_back(std::make_shared<nn::Linear>(width, classes));

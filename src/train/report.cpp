@@ -53,7 +53,8 @@ svg { max-width: 100%; height: auto; }
 
 }  // namespace
 
-std::string compare_report_html(const std::string& title, const std::vector<VariantResult>& variants) {
+std::string compare_report_html(const std::string& title, const std::vector<VariantResult>& variants,
+                                const ClaimReport* claim) {
   std::vector<Diagnosis> diagnoses;
   std::vector<RunSummary> summaries;
   std::vector<Series> series;
@@ -147,6 +148,15 @@ std::string compare_report_html(const std::string& title, const std::vector<Vari
     one.typical_loss = typical;
     h += learning_curves_svg({Series{v.name, v.log, v.stopped_nonfinite}}, one);
     h += "</section>\n";
+  }
+  if (claim) {
+    const auto& v = claim->verdict;
+    h += "<h2>Claim</h2>\n<p>" + xml_escape(claim->statement) + "</p>\n<ul>\n";
+    for (std::size_t i = 0; i < v.checks.size(); ++i)
+      h += std::string("<li>") + (v.held[i] ? "holds: " : "fails: ") + xml_escape(v.checks[i]) + "</li>\n";
+    h += "</ul>\n<p class=\"claim-verdict\"><span class=\"verdict " +
+         std::string(v.reproduced ? "good" : "over") + "\">" +
+         (v.reproduced ? "reproduced" : "not reproduced") + "</span> " + xml_escape(v.line()) + "</p>\n";
   }
   h += "</body>\n</html>\n";
   return h;

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <random>
 
 #include "keel/autograd/grad_mode.h"
 #include "keel/core/error.h"
@@ -103,6 +104,52 @@ void check_run_memory(const Config& c, const RunData& out) {
   check_memory(c, out.in_features, out.classes, std::max(train_batch, eval_batch));
 }
 
+const std::vector<double>& range(const Config& c, const std::string& key) {
+  return std::get<std::vector<double>>(c.get(key));
+}
+
+// data.test_jitter: a copy of the (first data.test_subset) test images in which each image's
+// pixels p become c * p + b, c and b drawn per image. The images are stored normalized,
+// z = (p - m) / s, so the same change is z' = c * z + ((c - 1) * m + b) / s.
+std::shared_ptr<const data::Dataset> jittered(const Config& c, const data::TensorDataset& test,
+                                              std::int64_t subset) {
+  const auto& contrast = range(c, "data.test_jitter.contrast");
+  const auto& brightness = range(c, "data.test_jitter.brightness");
+  KEEL_CHECK(c.get_string("data.dataset") == "fashion-mnist",
+             "data.test_jitter changes the contrast and brightness of images; it needs data.dataset = "
+             "fashion-mnist");
+  const std::int64_t n = subset > 0 ? std::min(subset, test.size()) : test.size();
+  Tensor x = test.data().narrow(0, 0, n).contiguous().clone();
+  Tensor y = test.targets().narrow(0, 0, n).contiguous().clone();
+  const InputNormalization norm = input_normalization(c);
+  // Its own stream, so that the jitter does not depend on what else the seed drives.
+  std::mt19937_64 rng(static_cast<std::uint64_t>(c.get_int("train.seed")) ^ 0x6a09e667f3bcc909ULL);
+  std::uniform_real_distribution<double> draw_c(contrast[0], contrast[1]),
+      draw_b(brightness[0], brightness[1]);
+  const std::int64_t per_image = n > 0 ? x.numel() / n : 0;
+  float* p = x.data_ptr<float>();
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double scale = contrast[0] == contrast[1] ? contrast[0] : draw_c(rng);
+    const double shift = brightness[0] == brightness[1] ? brightness[0] : draw_b(rng);
+    const double offset = ((scale - 1.0) * norm.mean + shift) / norm.std;
+    for (std::int64_t j = 0; j < per_image; ++j, ++p) *p = static_cast<float>(scale * *p + offset);
+  }
+  return std::make_shared<data::TensorDataset>(x, y);
+}
+
+bool jitter_on(const Config& c) {
+  const auto& contrast = range(c, "data.test_jitter.contrast");
+  const auto& brightness = range(c, "data.test_jitter.brightness");
+  return !(contrast[0] == 1.0 && contrast[1] == 1.0 && brightness[0] == 0.0 && brightness[1] == 0.0);
+}
+
+// The test set as configured: its first data.test_subset images, jittered if asked.
+std::shared_ptr<const data::Dataset> test_set(const Config& c,
+                                              const std::shared_ptr<data::TensorDataset>& test) {
+  if (jitter_on(c)) return jittered(c, *test, c.get_int("data.test_subset"));
+  return first(test, c.get_int("data.test_subset"));
+}
+
 }  // namespace
 
 InputNormalization input_normalization(const Config& c) {
@@ -135,7 +182,7 @@ RunData load_run_data(const Config& c) {
   auto parts = data::random_split(full, {n - n_val, n_val}, seed);
   out.train = first(parts[0], c.get_int("data.train_subset"));
   if (n_val > 0) out.val = parts[1];
-  if (test) out.test = first(test, c.get_int("data.test_subset"));
+  if (test) out.test = test_set(c, test);
   check_run_memory(c, out);
   return out;
 }
@@ -150,7 +197,7 @@ RunData load_test_data(const Config& c) {
   }
   describe_samples(*test, out);
   fill_classes(c, c.get_string("data.dataset") == "fashion-mnist" ? 10 : class_count(*test), out);
-  out.test = first(test, c.get_int("data.test_subset"));
+  out.test = test_set(c, test);
   check_run_memory(c, out);
   return out;
 }

@@ -67,8 +67,8 @@ TEST(SequenceModel, StackedLayersShareOneWidth) {
 }
 
 TEST(SequenceModel, RefusesWhatDoesNotApplyNamingTheKey) {
-  std::string m = error_of([] { build_model(recurrent("gru", "batch"), 784, 10); });
-  EXPECT_NE(m.find("model.norm = batch"), std::string::npos) << m;
+  std::string m = error_of([] { build_model(recurrent("gru", "instance"), 784, 10); });
+  EXPECT_NE(m.find("model.norm = instance"), std::string::npos) << m;
   EXPECT_NE(m.find("model.arch = gru"), std::string::npos) << m;
   m = error_of([] { build_model(recurrent("lstm", "group"), 784, 10); });
   EXPECT_NE(m.find("model.norm = group"), std::string::npos) << m;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "keel/train/claim.h"
 #include "keel/train/diagnosis.h"
 #include "keel/train/metrics.h"
 
@@ -22,6 +23,14 @@ struct VariantResult {
   std::optional<int> stopped_nonfinite = std::nullopt;
 };
 
-std::string compare_report_html(const std::string& title, const std::vector<VariantResult>& variants);
+// A compare config's [claim] and how the runs judged it.
+struct ClaimReport {
+  std::string statement;
+  ClaimVerdict verdict;
+};
+
+// With a claim, the page ends with its checks and the verdict line.
+std::string compare_report_html(const std::string& title, const std::vector<VariantResult>& variants,
+                                const ClaimReport* claim = nullptr);
 
 }  // namespace keel::train
