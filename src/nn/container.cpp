@@ -5,6 +5,16 @@
 
 namespace keel::nn {
 
+namespace {
+// The position of the child registered as `name` (containers register their items in order).
+std::size_t child_index(const Module& m, const std::string& name) {
+  const auto children = m.named_children();
+  for (std::size_t i = 0; i < children.size(); ++i)
+    if (children[i].first == name) return i;
+  detail::fail("replace_module: ", m.type_name(), " has no submodule '", name, "'");
+}
+}  // namespace
+
 Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules) : Module("Sequential") {
   for (const auto& m : modules) push_back(m);
 }
@@ -16,6 +26,12 @@ Sequential::Sequential(const std::vector<std::shared_ptr<Module>>& modules) : Mo
 void Sequential::push_back(std::shared_ptr<Module> module) {
   register_module(std::to_string(layers_.size()), module);
   layers_.push_back(std::move(module));
+}
+
+void Sequential::replace_module(const std::string& name, std::shared_ptr<Module> module) {
+  const std::size_t i = child_index(*this, name);
+  Module::replace_module(name, module);
+  layers_[i] = std::move(module);
 }
 
 const std::shared_ptr<Module>& Sequential::operator[](std::int64_t i) const {
@@ -56,6 +72,12 @@ void ModuleList::push_back(std::shared_ptr<Module> module) {
   modules_.push_back(std::move(module));
 }
 
+void ModuleList::replace_module(const std::string& name, std::shared_ptr<Module> module) {
+  const std::size_t i = child_index(*this, name);
+  Module::replace_module(name, module);
+  modules_[i] = std::move(module);
+}
+
 const std::shared_ptr<Module>& ModuleList::operator[](std::int64_t i) const {
   const auto n = static_cast<std::int64_t>(modules_.size());
   KEEL_CHECK(i >= -n && i < n, "ModuleList: index ", i, " is out of range for ", n, " modules");
@@ -72,6 +94,12 @@ void ModuleDict::insert(const std::string& key, std::shared_ptr<Module> module) 
   KEEL_CHECK(!contains(key), "ModuleDict: key '", key, "' already exists");
   register_module(key, module);
   items_.emplace_back(key, std::move(module));
+}
+
+void ModuleDict::replace_module(const std::string& name, std::shared_ptr<Module> module) {
+  const std::size_t i = child_index(*this, name);
+  Module::replace_module(name, module);
+  items_[i].second = std::move(module);
 }
 
 bool ModuleDict::contains(const std::string& key) const {

@@ -50,6 +50,16 @@ void Module::add_child(const std::string& name, std::shared_ptr<Module> module) 
   children_.emplace_back(name, std::move(module));
 }
 
+void Module::replace_module(const std::string& name, std::shared_ptr<Module> module) {
+  KEEL_CHECK(module != nullptr, "replace_module: module '", name, "' is null");
+  for (auto& [child_name, child] : children_)
+    if (child_name == name) {
+      child = std::move(module);
+      return;
+    }
+  detail::fail("replace_module: ", type_name_, " has no submodule '", name, "'");
+}
+
 void Module::collect(const std::string& prefix, bool recurse, bool params, StateDict& out) const {
   for (const auto& [name, t] : params ? params_ : buffers_)
     if (t.defined()) out.emplace_back(prefix + name, t);

@@ -89,9 +89,10 @@ const std::vector<KeySpec>& schema() {
       {"model.norm",
        Kind::String,
        std::string("batch"),
-       "normalization after each hidden layer; gru/lstm take only layer (a LayerNorm on the last step's "
+       "normalization after each hidden layer (sync_batch: BatchNorm over the global batch of all "
+       "mpirun ranks, BatchNorm in one process); gru/lstm take only layer (a LayerNorm on the last step's "
        "output) or none",
-       {"none", "batch", "layer", "group"}},
+       {"none", "batch", "sync_batch", "layer", "group"}},
       {"model.groups", Kind::Int, std::int64_t{8}, "groups of GroupNorm", {}, 1, kMaxWidth},
       {"model.dropout",
        Kind::Double,

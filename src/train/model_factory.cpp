@@ -10,6 +10,7 @@
 #include "keel/nn/normalization.h"
 #include "keel/nn/pooling.h"
 #include "keel/nn/rnn.h"
+#include "keel/nn/sync_batch_norm.h"
 #include "keel/train/memory_estimate.h"
 #include "keel/train/sequence_layers.h"
 
@@ -35,6 +36,9 @@ std::shared_ptr<nn::Module> norm(const Config& c, std::int64_t features, bool sp
     if (spatial) return std::make_shared<nn::BatchNorm2d>(features);
     return std::make_shared<nn::BatchNorm1d>(features);
   }
+  // SyncBatchNorm over dist::world(): the global batch of every rank under mpirun, and exactly
+  // BatchNorm in one process.
+  if (kind == "sync_batch") return std::make_shared<nn::SyncBatchNorm>(features);
   if (kind == "layer") {
     // For images, LayerNorm over (C, H, W) is GroupNorm with one group.
     if (spatial) return std::make_shared<nn::GroupNorm>(1, features);

@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 #include <keel/autograd/node.h>
 #include <keel/core/op_list.h>
+#include <keel/dist/process_group.h>
 #include <keel/keel.h>
 #include <keel/ops/binary_cross_entropy.h>
+#include <keel/ops/sync_batch_norm.h>
 
 #include <algorithm>
 #include <array>
@@ -475,6 +477,18 @@ std::map<std::string, Registration> registry() {
                             return V{r({4, 2, 3}, 1, -1.0, 1.5), r({2}, 2, 0.5, 1.5), r({2}, 3)};
                           },
                           {{"training", true}}};
+  // In one rank (the local group) the whole golden batch is that rank's; tests/nn/
+  // sync_batch_norm_test.cpp replays the same cases split over several ranks.
+  m["sync_batch_norm"] = {[](const V& x, const json& a) {
+                            const DType dt = x[0].dtype();
+                            return ops::sync_batch_norm(x[0], stat(a, "running_mean", dt),
+                                                        stat(a, "running_var", dt), opt(x, 1), opt(x, 2),
+                                                        true, a.value("momentum", 0.1), a.value("eps", 1e-5),
+                                                        dist::local_group());
+                          },
+                          [] {
+                            return V{r({3, 2, 2, 2}, 1), r({2}, 2, 0.5, 1.5), r({2}, 3)};
+                          }};
   m["layer_norm"] = {
       [](const V& x, const json& a) { return F::layer_norm(x[0], dims(a["shape"]), opt(x, 1), opt(x, 2)); },
       [] {

@@ -19,7 +19,7 @@ std::int64_t parameter_count(const Config& c, std::int64_t in, std::int64_t clas
 }
 
 TEST(MemoryEstimate, CountsTheParametersBuildModelMakes) {
-  for (const char* norm : {"none", "batch", "layer", "group"}) {
+  for (const char* norm : {"none", "batch", "sync_batch", "layer", "group"}) {
     Config c;
     c.set(std::string("model.norm=") + norm);
     c.set("model.hidden=32,16");

@@ -11,6 +11,7 @@
 #include "keel/data/mnist.h"
 #include "keel/io/safetensors.h"
 #include "keel/nn/activation.h"
+#include "keel/nn/sync_batch_norm.h"
 #include "keel/tensor/factories.h"
 #include "keel/tensor/random.h"
 #include "keel/train/inspect.h"
@@ -110,6 +111,23 @@ TEST(TrainerTest, WritesTheRunDirectory) {
   EXPECT_EQ(Config::from_toml_file((dir / kConfigFile).string()).to_toml(), tiny().to_toml());
   EXPECT_NE(q.out.str().find("epoch 2/2"), std::string::npos) << q.out.str();
   EXPECT_NE(q.out.str().find("test accuracy"), std::string::npos);
+}
+
+// model.norm = "sync_batch": SyncBatchNorm layers over dist::world(), which in one process
+// train as BatchNorm does.
+TEST(TrainerTest, SyncBatchNormBuildsAndTrains) {
+  Config c = tiny(1);
+  c.set("model.norm=sync_batch");
+  auto model = build_model(c, 784, 10);
+  int sync = 0;
+  for (const auto& m : model->modules()) sync += m->is<nn::SyncBatchNorm>();
+  EXPECT_EQ(sync, 1);
+  SKIP_WITHOUT_DATA();
+  TempDir tmp;
+  Quiet q;
+  TrainResult r = Trainer(c, q.options(tmp.file("run"))).run();
+  ASSERT_EQ(r.status, TrainResult::Status::Completed) << r.message;
+  EXPECT_GT(r.test_acc, 0.3);
 }
 
 TEST(TrainerTest, OneSeedGivesIdenticalWeights) {

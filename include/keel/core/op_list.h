@@ -153,6 +153,9 @@ enum Dtypes : unsigned { F32 = 1, F64 = 2, I64 = 4, F = F32 | F64, FI = F | I64 
     normalization, "BatchNorm2d_4d_m0.1_a1_t1_train")                                                        \
   X(batch_norm_relu, "batch_norm+relu", Fused, F, BatchNormReluBackward, "nn::functional::batch_norm_relu",  \
     normalization, "batch_norm_relu_train")                                                                  \
+  /* batch norm over a process group's global batch (keel/ops/sync_batch_norm.h) */                          \
+  X(sync_batch_norm, "sync_batch_norm", Kernel, F, SyncBatchNormBackward, "ops::sync_batch_norm",            \
+    sync_batch_norm, "BatchNorm1d_3d_splits_4_4")                                                            \
   X(layer_norm, "layer_norm", Kernel, F, NativeLayerNormBackward0, "nn::functional::layer_norm",             \
     normalization, "LayerNorm_4x5_a1")                                                                       \
   X(instance_norm, "instance_norm", Kernel, F, NativeInstanceNormBackward0, "nn::functional::instance_norm", \

@@ -18,6 +18,7 @@ class Sequential : public Module {
 
   Tensor forward(const Tensor& x) override;
   void push_back(std::shared_ptr<Module> module);
+  void replace_module(const std::string& name, std::shared_ptr<Module> module) override;
   std::size_t size() const { return layers_.size(); }
   // seq[i] (negative i counts from the end).
   const std::shared_ptr<Module>& operator[](std::int64_t i) const;
@@ -43,6 +44,7 @@ class ModuleList : public Module {
   explicit ModuleList(const std::vector<std::shared_ptr<Module>>& modules);
 
   void push_back(std::shared_ptr<Module> module);
+  void replace_module(const std::string& name, std::shared_ptr<Module> module) override;
   void append(std::shared_ptr<Module> module) { push_back(std::move(module)); }
   std::size_t size() const { return modules_.size(); }
   bool empty() const { return modules_.empty(); }
@@ -73,6 +75,7 @@ class ModuleDict : public Module {
 
   // Adds under a new key (an existing key is an error: keel does not replace children).
   void insert(const std::string& key, std::shared_ptr<Module> module);
+  void replace_module(const std::string& name, std::shared_ptr<Module> module) override;
   std::size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
   bool contains(const std::string& key) const;

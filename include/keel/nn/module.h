@@ -44,6 +44,10 @@ class Module : public std::enable_shared_from_this<Module> {
   std::vector<Tensor> buffers(bool recurse = true) const;
   StateDict named_buffers(bool recurse = true) const;
   std::vector<std::shared_ptr<Module>> children() const;
+  // Replaces the submodule registered as `name` (PyTorch's setattr of a submodule), keeping
+  // its place in the order. Containers override it to keep their own lists in step; a module
+  // that holds a typed pointer to a child must override it too, or it keeps the old child.
+  virtual void replace_module(const std::string& name, std::shared_ptr<Module> module);
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_children() const { return children_; }
   // This module and every descendant, depth first (this module first), as PyTorch.
   std::vector<std::shared_ptr<Module>> modules();
