@@ -20,6 +20,7 @@
 #include "keel/nn/loss.h"
 #include "keel/nn/parallel/distributed.h"
 #include "keel/nn/penalty.h"
+#include "keel/nn/sync_batch_norm.h"
 #include "keel/nn/utils/clip_grad.h"
 #include "keel/tensor/factories.h"
 #include "keel/tensor/random.h"
@@ -195,6 +196,10 @@ class RunSession {
     // Every rank builds the same initial model from train.seed; then each draws its own
     // dropout masks from train.seed + rank (rank 0 continues the 1-process stream).
     if (rank_ > 0) default_generator().manual_seed(seed_ + static_cast<std::uint64_t>(rank_));
+    // model.norm = "sync_batch" reduces over this run's group: under `mpirun keel compare` each
+    // variant trains alone, and must not wait for the ranks training the others.
+    for (const auto& m : model_->modules())
+      if (auto* sync = dynamic_cast<nn::SyncBatchNorm*>(m.get())) sync->process_group = group_;
     // Data-parallel: DDP copies rank 0's weights to every rank (they are equal already) and
     // averages the gradients over the ranks inside backward().
     net_ = ranks_ > 1 ? std::make_shared<nn::parallel::DistributedDataParallel>(model_, group_)

@@ -121,6 +121,51 @@ TEST(MpiCli, TwoRanksEndWithTheWeightsOfOneProcessAtTwiceTheBatch) {
   }
 }
 
+// SyncBatchNorm normalizes over the global batch: 2 ranks at 16 are one process at 32 (where
+// it is BatchNorm), running statistics included.
+TEST(MpiCli, TwoRanksWithSyncBatchNormMatchOneProcess) {
+  SKIP_WITHOUT_MPI();
+  TempDir tmp;
+  write_csv(tmp.file("d.csv"));
+  const std::string common = kCsv + " model.norm=sync_batch model.dropout=0 train.epochs=2";
+  Outcome two = mpi_keel(2, "train --run-dir two --set train.batch_size=16" + common, tmp);
+  ASSERT_EQ(two.code, 0) << two.out << two.err;
+  ASSERT_EQ(keel("train --run-dir one --set train.batch_size=32" + common, tmp).code, 0);
+  EXPECT_LT(max_difference(tmp.path() / "two" / "last.safetensors", tmp.path() / "one" / "last.safetensors"),
+            1e-5);
+  // Plain BatchNorm normalizes each rank's half alone: not the 1-process run.
+  Outcome local = mpi_keel(2,
+                           "train --run-dir local --set train.batch_size=16" + kCsv +
+                               " model.norm=batch model.dropout=0 train.epochs=2",
+                           tmp);
+  ASSERT_EQ(local.code, 0) << local.err;
+  EXPECT_GT(
+      max_difference(tmp.path() / "local" / "last.safetensors", tmp.path() / "one" / "last.safetensors"),
+      1e-4);
+}
+
+// Under compare each variant trains alone on its rank, also with SyncBatchNorm (which must not
+// wait for the other rank, busy with another variant).
+TEST(MpiCli, CompareWithSyncBatchNormTrainsEachVariantAlone) {
+  SKIP_WITHOUT_MPI();
+  TempDir tmp;
+  write_csv(tmp.file("d.csv"));
+  testing::write_text(tmp.file("cmp.toml"),
+                      "[model]\nhidden = [8]\nnorm = \"sync_batch\"\n[train]\nepochs = 1\nbatch_size = 16\n"
+                      "threads = 1\n[data]\ndataset = \"csv\"\ncsv_train = \"d.csv\"\ncsv_test = \"d.csv\"\n"
+                      "val_fraction = 0.2\n[[variant]]\nname = \"a\"\n[[variant]]\nname = \"b\"\n"
+                      "train.epochs = 3\n");
+  Outcome two = mpi_keel(2, "compare cmp.toml --set run.dir=two", tmp);
+  ASSERT_EQ(two.code, 0) << two.out << two.err;
+  Outcome one = keel("compare cmp.toml --set run.dir=one", tmp);
+  ASSERT_EQ(one.code, 0) << one.err;
+  for (const char* v : {"a", "b"})
+    EXPECT_EQ(max_difference(tmp.path() / "one" / "cmp" / v / "last.safetensors",
+                             tmp.path() / "two" / "cmp" / v / "last.safetensors"),
+              0.0)
+        << v;
+}
+
 TEST(MpiCli, TwoRanksMatchOneProcessForTheCnn) {
   SKIP_WITHOUT_MPI();
   if (!fs::exists(fs::path(data::kFashionMnistDir) / "train-labels-idx1-ubyte.gz"))
