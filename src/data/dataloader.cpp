@@ -202,9 +202,13 @@ Batch DataLoader::make_batch(const std::vector<std::int64_t>& order, std::int64_
   const std::int64_t count = std::min(options_.batch_size, n - start);
   const std::int64_t* idx = order.data() + start;
   Batch batch;
+  std::optional<Example> gathered;
   if (rows_) {
     batch.data = gather_rows(rows_->data, idx, count, rows_->index.get());
     batch.target = gather_rows(rows_->targets, idx, count, rows_->index.get());
+  } else if ((gathered = dataset_->gather(idx, count))) {
+    batch.data = std::move(gathered->data);
+    batch.target = std::move(gathered->target);
   } else {
     std::vector<Tensor> data, target;
     data.reserve(count);

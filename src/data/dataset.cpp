@@ -55,6 +55,15 @@ Example Subset::get(std::int64_t index) const {
 
 std::optional<RowView> Subset::rows() const { return rows_; }
 
+std::optional<Example> Subset::gather(const std::int64_t* indices, std::int64_t count) const {
+  std::vector<std::int64_t> parent(static_cast<std::size_t>(count));
+  for (std::int64_t k = 0; k < count; ++k) {
+    check_index(indices[k], size(), "Subset");
+    parent[static_cast<std::size_t>(k)] = (*indices_)[static_cast<std::size_t>(indices[k])];
+  }
+  return dataset_->gather(parent.data(), count);
+}
+
 std::vector<std::shared_ptr<Subset>> random_split(std::shared_ptr<const Dataset> dataset,
                                                   const std::vector<std::int64_t>& lengths,
                                                   std::uint64_t seed) {

@@ -88,9 +88,18 @@ Tensor read_idx(const std::string& path, DType dtype) {
   return idx_to_tensor(io::read_idx_file(path), dtype);
 }
 
-ImageSet load_idx_images(const std::string& images_path, const std::string& labels_path,
-                         std::int64_t num_classes) {
-  io::IdxArray images = io::read_idx_file(images_path);
+namespace {
+
+struct RawImages {
+  io::IdxArray images;  // uint8, N x H x W
+  Tensor labels;        // int64, N
+};
+
+RawImages read_raw_images(const std::string& images_path, const std::string& labels_path,
+                          std::int64_t num_classes) {
+  RawImages out;
+  out.images = io::read_idx_file(images_path);
+  const io::IdxArray& images = out.images;
   KEEL_CHECK(images.type == io::IdxType::UInt8 && images.dims.size() == 3, "load_idx_images: ", images_path,
              ": expected uint8 images with 3 dims (count, rows, columns), got ",
              io::idx_type_name(images.type), " with ", images.dims.size(), " dims");
@@ -101,8 +110,6 @@ ImageSet load_idx_images(const std::string& images_path, const std::string& labe
   KEEL_CHECK(images.dims[0] == labels.dims[0], "load_idx_images: image/label count mismatch: ", images_path,
              " holds ", images.dims[0], " images but ", labels_path, " holds ", labels.dims[0], " labels");
   const std::int64_t n = images.dims[0];
-
-  ImageSet out;
   out.labels = empty({n}, kInt64);
   std::int64_t* lp = out.labels.data_ptr<std::int64_t>();
   for (std::int64_t i = 0; i < n; ++i) {
@@ -110,16 +117,11 @@ ImageSet load_idx_images(const std::string& images_path, const std::string& labe
     KEEL_CHECK(lp[i] < num_classes, "load_idx_images: ", labels_path, ": label ", lp[i], " of sample ", i,
                " is not below the number of classes (", num_classes, ")");
   }
-  out.images = empty({n, 1, images.dims[1], images.dims[2]}, kFloat32);
-  float* ip = out.images.data_ptr<float>();
-  const std::uint8_t* src = images.bytes.data();
-  const std::int64_t total = out.images.numel();
-  // Division, not multiplication by 1/255, to match torchvision's ToTensor bit for bit.
-  for (std::int64_t i = 0; i < total; ++i) ip[i] = static_cast<float>(src[i]) / 255.0f;
   return out;
 }
 
-ImageSet load_fashion_mnist(bool train, const std::string& dir) {
+// dir's files for the training or test set, checked to exist.
+std::pair<std::string, std::string> fashion_files(bool train, const std::string& dir) {
   const std::string prefix = train ? "train" : "t10k";
   const std::string image_name = prefix + "-images-idx3-ubyte", label_name = prefix + "-labels-idx1-ubyte";
   const std::string images = find_file(dir, image_name), labels = find_file(dir, label_name);
@@ -130,9 +132,52 @@ ImageSet load_fashion_mnist(bool train, const std::string& dir) {
                "/), or use a directory that holds train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
                "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz");
   }
+  return {images, labels};
+}
+
+void check_fashion_shape(const std::string& path, std::int64_t h, std::int64_t w) {
+  KEEL_CHECK(h == 28 && w == 28, "load_fashion_mnist: ", path, ": expected 28x28 images, got ", h, "x", w);
+}
+
+}  // namespace
+
+ImageSet load_idx_images(const std::string& images_path, const std::string& labels_path,
+                         std::int64_t num_classes) {
+  RawImages raw = read_raw_images(images_path, labels_path, num_classes);
+  const io::IdxArray& images = raw.images;
+  ImageSet out;
+  out.labels = raw.labels;
+  out.images = empty({images.dims[0], 1, images.dims[1], images.dims[2]}, kFloat32);
+  float* ip = out.images.data_ptr<float>();
+  const std::uint8_t* src = images.bytes.data();
+  const std::int64_t total = out.images.numel();
+  // Division, not multiplication by 1/255, to match torchvision's ToTensor bit for bit.
+  for (std::int64_t i = 0; i < total; ++i) ip[i] = static_cast<float>(src[i]) / 255.0f;
+  return out;
+}
+
+std::shared_ptr<ByteImageDataset> load_idx_byte_images(const std::string& images_path,
+                                                       const std::string& labels_path,
+                                                       std::int64_t num_classes, PixelNormalization norm) {
+  RawImages raw = read_raw_images(images_path, labels_path, num_classes);
+  const Dims sample{1, raw.images.dims[1], raw.images.dims[2]};
+  auto pixels = std::make_shared<const std::vector<std::uint8_t>>(std::move(raw.images.bytes));
+  return std::make_shared<ByteImageDataset>(std::move(pixels), sample, raw.labels, norm);
+}
+
+ImageSet load_fashion_mnist(bool train, const std::string& dir) {
+  const auto [images, labels] = fashion_files(train, dir);
   ImageSet set = load_idx_images(images, labels, static_cast<std::int64_t>(kFashionMnistClasses.size()));
-  KEEL_CHECK(set.images.size(2) == 28 && set.images.size(3) == 28, "load_fashion_mnist: ", images,
-             ": expected 28x28 images, got ", set.images.size(2), "x", set.images.size(3));
+  check_fashion_shape(images, set.images.size(2), set.images.size(3));
+  return set;
+}
+
+std::shared_ptr<ByteImageDataset> fashion_mnist_bytes(bool train, const std::string& dir,
+                                                      PixelNormalization norm) {
+  const auto [images, labels] = fashion_files(train, dir);
+  auto set =
+      load_idx_byte_images(images, labels, static_cast<std::int64_t>(kFashionMnistClasses.size()), norm);
+  check_fashion_shape(images, set->sample_shape()[1], set->sample_shape()[2]);
   return set;
 }
 

@@ -37,6 +37,9 @@ class ByteSource {
   virtual std::uint64_t max_remaining() const = 0;
   // Whether max_remaining() is exact (plain data) rather than a bound (compressed data).
   virtual bool exact() const = 0;
+  // Moves the last n bytes into dst without copying them, where the source owns a buffer
+  // that holds exactly n more; false (and nothing moved) otherwise.
+  virtual bool take(std::vector<std::uint8_t>& /*dst*/, std::size_t /*n*/) { return false; }
 };
 
 class MemorySource final : public ByteSource {
@@ -61,6 +64,36 @@ class MemorySource final : public ByteSource {
 bool has_gzip_magic(const std::uint8_t* p, std::size_t n) { return n >= 2 && p[0] == 0x1f && p[1] == 0x8b; }
 
 // Inflates one or more concatenated gzip members held in memory.
+// Data the source owns (an inflated file), handed over whole to the array when the payload is
+// all that is left: a 47 MB image file is then held once, not twice, while it is parsed.
+class OwnedSource final : public ByteSource {
+ public:
+  explicit OwnedSource(std::vector<std::uint8_t> data) : data_(std::move(data)), left_(data_.size()) {}
+  std::size_t read(std::uint8_t* dst, std::size_t n) override {
+    std::size_t k = std::min(n, left_);
+    if (k > 0) std::memcpy(dst, data_.data() + (data_.size() - left_), k);
+    left_ -= k;
+    return k;
+  }
+  bool at_end() override { return left_ == 0; }
+  std::uint64_t max_remaining() const override { return left_; }
+  bool exact() const override { return true; }
+  bool take(std::vector<std::uint8_t>& dst, std::size_t n) override {
+    if (n != left_) return false;
+    const std::size_t start = data_.size() - left_;
+    if (start > 0 && n > 0) std::memmove(data_.data(), data_.data() + start, n);
+    data_.resize(n);
+    dst = std::move(data_);
+    data_.clear();
+    left_ = 0;
+    return true;
+  }
+
+ private:
+  std::vector<std::uint8_t> data_;
+  std::size_t left_;
+};
+
 class GzipSource final : public ByteSource {
  public:
   GzipSource(const std::uint8_t* data, std::size_t size, const std::string& source) : source_(source) {
@@ -221,8 +254,11 @@ IdxArray parse(ByteSource& src, const std::string& source) {
     nbytes = numel * elem;
   }
   KEEL_CHECK(nbytes <= std::numeric_limits<std::size_t>::max() / 2, "read_idx: ", source, ": data too large");
-  out.bytes.resize(static_cast<std::size_t>(nbytes));
-  std::size_t got = src.read(out.bytes.data(), out.bytes.size());
+  std::size_t got = static_cast<std::size_t>(nbytes);
+  if (!src.take(out.bytes, got)) {
+    out.bytes.resize(static_cast<std::size_t>(nbytes));
+    got = src.read(out.bytes.data(), out.bytes.size());
+  }
   KEEL_CHECK(got == nbytes, "read_idx: ", source, ": truncated file: the header declares ",
              idx_type_name(out.type), " dims ", describe_dims(out.dims), " = ", nbytes,
              " bytes of data, but only ", got, " follow");
@@ -304,8 +340,7 @@ namespace {
 // trailer's ISIZE. Anything unusual (several members, a size beyond deflate's 1032:1 ratio,
 // corrupt data) returns false and the caller takes zlib's streaming path, which gives the
 // precise error messages.
-bool inflate_whole(const std::uint8_t* data, std::size_t size, std::unique_ptr<std::uint8_t[]>& out,
-                   std::size_t& out_size) {
+bool inflate_whole(const std::uint8_t* data, std::size_t size, std::vector<std::uint8_t>& out) {
   if (size < 18) return false;
   const std::uint8_t* t = data + size - 4;
   const std::uint32_t isize =
@@ -314,21 +349,20 @@ bool inflate_whole(const std::uint8_t* data, std::size_t size, std::unique_ptr<s
   std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> d(
       libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
   if (!d) return false;
-  out.reset(new std::uint8_t[isize]);
+  out.resize(isize);
   std::size_t in_used = 0, written = 0;
   const libdeflate_result r =
-      libdeflate_gzip_decompress_ex(d.get(), data, size, out.get(), isize, &in_used, &written);
-  out_size = written;
+      libdeflate_gzip_decompress_ex(d.get(), data, size, out.data(), isize, &in_used, &written);
+  out.resize(std::min<std::size_t>(written, isize));
   return r == LIBDEFLATE_SUCCESS && in_used == size && written == isize;
 }
 }  // namespace
 
 IdxArray parse_idx(const std::uint8_t* data, std::size_t size, const std::string& source) {
   if (has_gzip_magic(data, size)) {
-    std::unique_ptr<std::uint8_t[]> inflated;
-    std::size_t inflated_size = 0;
-    if (inflate_whole(data, size, inflated, inflated_size)) {
-      MemorySource src(inflated.get(), inflated_size);
+    std::vector<std::uint8_t> inflated;
+    if (inflate_whole(data, size, inflated)) {
+      OwnedSource src(std::move(inflated));
       return parse(src, source);
     }
     GzipSource src(data, size, source);
@@ -342,6 +376,13 @@ std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   KEEL_CHECK(f != nullptr, "cannot open '", path, "': ", std::strerror(errno));
   std::vector<std::uint8_t> bytes;
+  // Sized up front where the file says its size, so the buffer never regrows (a doubling
+  // vector held up to 1.5x the file while copying).
+  if (std::fseek(f.get(), 0, SEEK_END) == 0) {
+    const long size = std::ftell(f.get());
+    if (size > 0) bytes.reserve(static_cast<std::size_t>(size));
+    std::rewind(f.get());
+  }
   std::uint8_t buf[1 << 16];
   for (;;) {
     std::size_t k = std::fread(buf, 1, sizeof(buf), f.get());

@@ -12,7 +12,8 @@
 // e * size: every epoch differs, and a rerun with the same seed sees the same batches.
 // A batch stacks its samples: data (B, ...) and target (B, ...) in the dataset's dtypes.
 // Datasets with a RowView (TensorDataset and its Subsets) are gathered row by row with
-// memcpy; others are stacked from get(). The transform, if any, runs on each batch's data
+// memcpy; datasets with a gather() of their own (ByteImageDataset) make the batch themselves;
+// others are stacked from get(). The transform, if any, runs on each batch's data
 // with Generator(Generator(seed ^ salt).at(epoch)).at(batch index) as its seed (rank r > 0 of
 // a data-parallel group salts it with r as well, so that ranks draw different augmentations).
 //

@@ -35,6 +35,12 @@ class Dataset {
   virtual Example get(std::int64_t index) const = 0;
   // The row layout behind the samples, when there is one (see RowView).
   virtual std::optional<RowView> rows() const { return std::nullopt; }
+  // Samples indices[0..count) stacked into one batch (data (count, ...), target (count, ...)),
+  // for datasets without rows that make a batch faster than stacking get() per sample;
+  // nullopt for the others.
+  virtual std::optional<Example> gather(const std::int64_t* /*indices*/, std::int64_t /*count*/) const {
+    return std::nullopt;
+  }
 };
 
 // Samples are the rows of `data` and `targets` (first dim indexes samples; both keep their
@@ -60,6 +66,7 @@ class Subset final : public Dataset {
   std::int64_t size() const override { return static_cast<std::int64_t>(indices_->size()); }
   Example get(std::int64_t index) const override;
   std::optional<RowView> rows() const override;
+  std::optional<Example> gather(const std::int64_t* indices, std::int64_t count) const override;
   const std::vector<std::int64_t>& indices() const { return *indices_; }
   const std::shared_ptr<const Dataset>& dataset() const { return dataset_; }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "keel/data/byte_images.h"
 #include "keel/data/dataset.h"
 #include "keel/io/idx.h"
 #include "keel/tensor/tensor.h"
@@ -33,6 +34,13 @@ struct ImageSet {
 ImageSet load_idx_images(const std::string& images_path, const std::string& labels_path,
                          std::int64_t num_classes = 10);
 
+// The same files as a dataset that keeps the pixels as bytes and converts them per batch
+// (see byte_images.h): samples (1, H, W) float32, pixel / 255 normalized by `norm`.
+std::shared_ptr<ByteImageDataset> load_idx_byte_images(const std::string& images_path,
+                                                       const std::string& labels_path,
+                                                       std::int64_t num_classes = 10,
+                                                       PixelNormalization norm = {});
+
 // Fashion-MNIST's training (60,000 images) or test (10,000) set from `dir`, which holds
 // {train,t10k}-{images-idx3,labels-idx1}-ubyte, each gzipped (.gz) or plain. A missing
 // file is an error that says how to install the data set.
@@ -40,5 +48,8 @@ ImageSet load_fashion_mnist(bool train, const std::string& dir = kFashionMnistDi
 
 // The same as a dataset: images as data, labels as targets.
 std::shared_ptr<TensorDataset> fashion_mnist(bool train, const std::string& dir = kFashionMnistDir);
+// ... and as bytes converted per batch (a quarter of the memory, the same values).
+std::shared_ptr<ByteImageDataset> fashion_mnist_bytes(bool train, const std::string& dir = kFashionMnistDir,
+                                                      PixelNormalization norm = {});
 
 }  // namespace keel::data

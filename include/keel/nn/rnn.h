@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "keel/nn/module.h"
 
@@ -46,6 +47,9 @@ class RNNBase : public Module {
   // The layer output (seq, batch, hidden) back to the caller's layout.
   Tensor from_time_major(const Tensor& out, bool batched) const;
   Tensor inter_layer_dropout(const Tensor& x);
+  // Layer l's input at each step: the steps of the time-major input x for the first layer, else
+  // the previous layer's step outputs (after the inter-layer dropout when it applies).
+  std::vector<Tensor> layer_inputs(const Tensor& x, std::vector<Tensor> previous, std::int64_t l);
 };
 
 // torch.nn.GRU: r = sigmoid(W_ir x + b_ir + W_hr h + b_hr), z likewise, n = tanh(W_in x + b_in +

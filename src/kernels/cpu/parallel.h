@@ -1,7 +1,10 @@
 #pragma once
 // keel's one thread pool is OpenMP's; oneDNN's GEMM runs on the same pool.
-// parallel_for splits [begin, end) into one contiguous chunk per thread when the range is
-// larger than `grain`, and runs inline otherwise (tiny tensors never pay for a fork).
+// parallel_for splits [begin, end) into one contiguous chunk per thread, using only as many
+// threads as get at least `grain` each, and runs inline when that is one (tiny tensors never
+// pay for a fork). A thread is woken only for a whole grain of work: waking one for half a
+// grain costs about what it saves, and far more when the machine is busy and the woken thread
+// waits for a core.
 #include <omp.h>
 
 #include <algorithm>
@@ -16,7 +19,7 @@ void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain, cons
   std::int64_t n = end - begin;
   if (n <= 0) return;
   int max_threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-  std::int64_t want = grain > 0 ? (n + grain - 1) / grain : max_threads;
+  std::int64_t want = grain > 0 ? n / grain : max_threads;
   int threads = static_cast<int>(std::min<std::int64_t>(max_threads, want));
   if (threads <= 1) {
     f(begin, end);
