@@ -16,8 +16,14 @@ export OMP_WAIT_POLICY=PASSIVE
 # while an early bucket's allreduce waits for the other rank, OpenMPI's polling yields the core
 # instead of spinning on it.
 export OMPI_MCA_mpi_yield_when_idle=${OMPI_MCA_mpi_yield_when_idle:-1}
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+# KEEL_DIST_JSON=FILE keeps the measurements (JSON lines) for bench/dist/scale_model.py.
+if [ -n "${KEEL_DIST_JSON:-}" ]; then
+  out=$KEEL_DIST_JSON
+  : >"$out"
+else
+  out=$(mktemp)
+  trap 'rm -f "$out"' EXIT
+fi
 # --bind-to core: one core per rank, as on a cluster node with one rank per core or socket.
 "$bin" all --threads 1 "$@" | tee -a "$out"
 "$bin" all --threads 2 "$@" | tee -a "$out"
