@@ -5,6 +5,7 @@
 // error (unknown command or option, missing argument); 130 interrupted by Ctrl-C (the run can resume).
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <functional>
 #include <iostream>
@@ -57,7 +58,11 @@ void fail_job(const std::string& message) {
       // No group to end (keel built without MPI): this process's own error is the message.
     }
     if (group && group->size() > 1) {
-      std::cerr << "keel: error: rank " << group->rank() << ": " << message << std::endl;
+      // One write: mpirun forwards each rank's stderr in the chunks it was written in, and its
+      // own MPI_ABORT banner may fall between two pieces of a line written piecewise.
+      const std::string line = "keel: error: rank " + std::to_string(group->rank()) + ": " + message + "\n";
+      std::fwrite(line.data(), 1, line.size(), stderr);
+      std::fflush(stderr);
       group->abort(1);
     }
   }
