@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "io/temp_dir.h"
+#include "support/cli_runner.h"
 #include "train/xml_check.h"
 
 #ifndef KEEL_CLI_PATH
@@ -25,29 +26,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
 
-struct Outcome {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-Outcome keel(const std::string& args, const TempDir& cwd) {
-  const std::string out = cwd.file("stdout.txt"), err = cwd.file("stderr.txt");
-  const std::string cmd = "cd '" + cwd.path().string() + "' && '" KEEL_CLI_PATH "' " + args + " >'" + out +
-                          "' 2>'" + err + "' </dev/null";
-  const int status = std::system(cmd.c_str());
-  Outcome r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+using testing::keel;
+using testing::Outcome;
+using testing::slurp;
 
 // 150 rows, 4 features, 3 classes, with some label noise (every 7th row is shifted) so that
 // the models disagree; the same file is the test set.

@@ -12,6 +12,7 @@
 
 #include "io/temp_dir.h"
 #include "keel/data/mnist.h"
+#include "support/cli_runner.h"
 
 #ifndef KEEL_CLI_PATH
 #error "KEEL_CLI_PATH must name the keel executable"
@@ -23,29 +24,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
 
-struct Outcome {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-Outcome keel(const std::string& args, const TempDir& cwd) {
-  const std::string out = cwd.file("stdout.txt"), err = cwd.file("stderr.txt");
-  const std::string cmd = "cd '" + cwd.path().string() + "' && '" KEEL_CLI_PATH "' " + args + " >'" + out +
-                          "' 2>'" + err + "' </dev/null";
-  const int status = std::system(cmd.c_str());
-  Outcome r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+using testing::keel;
+using testing::Outcome;
+using testing::slurp;
 
 bool have_fashion_mnist() {
   return fs::exists(fs::path(data::kFashionMnistDir) / "train-labels-idx1-ubyte.gz");
