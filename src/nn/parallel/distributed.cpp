@@ -2,17 +2,51 @@
 // forward, no_sync); the gradient buckets are the Reducer's (reducer.cpp).
 #include "keel/nn/parallel/distributed.h"
 
+#include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "keel/autograd/grad_mode.h"
 #include "keel/core/error.h"
+#include "keel/tensor/factories.h"
 #include "nn/parallel/reducer.h"
 
 namespace keel::nn::parallel {
 namespace {
 
+// Rank 0's values of every tensor, one broadcast per dtype (PyTorch coalesces too): a
+// BatchNorm model has three buffers per layer, and each broadcast costs a round trip that every
+// training step's forward pays.
 void broadcast_all(dist::ProcessGroup& group, const std::vector<Tensor>& tensors) {
-  for (Tensor t : tensors) group.broadcast(t, 0);
+  NoGradGuard no_grad;
+  std::vector<bool> done(tensors.size(), false);
+  for (std::size_t first = 0; first < tensors.size(); ++first) {
+    if (done[first]) continue;
+    const DType dtype = tensors[first].dtype();
+    std::vector<std::size_t> members;
+    std::int64_t total = 0;
+    for (std::size_t k = first; k < tensors.size(); ++k) {
+      if (done[k] || tensors[k].dtype() != dtype) continue;
+      members.push_back(k);
+      total += tensors[k].numel();
+      done[k] = true;
+    }
+    Tensor flat = empty(Dims{total}, dtype);
+    std::int64_t offset = 0;
+    for (std::size_t k : members) {
+      const Tensor& t = tensors[k];
+      flat.narrow(0, offset, t.numel()).view(t.sizes()).copy_(t);
+      offset += t.numel();
+    }
+    group.broadcast(flat, 0);
+    if (group.rank() == 0) continue;
+    offset = 0;
+    for (std::size_t k : members) {
+      Tensor t = tensors[k];
+      t.copy_(flat.narrow(0, offset, t.numel()).view(t.sizes()));
+      offset += t.numel();
+    }
+  }
 }
 
 }  // namespace
