@@ -202,7 +202,10 @@ class RunSession {
       if (auto* sync = dynamic_cast<nn::SyncBatchNorm*>(m.get())) sync->process_group = group_;
     // Data-parallel: DDP copies rank 0's weights to every rank (they are equal already) and
     // averages the gradients over the ranks inside backward().
-    net_ = ranks_ > 1 ? std::make_shared<nn::parallel::DistributedDataParallel>(model_, group_)
+    // The gradients live in DDP's buckets (no copies in and out of them each step).
+    nn::parallel::DDPOptions ddp_options;
+    ddp_options.gradient_as_bucket_view = true;
+    net_ = ranks_ > 1 ? std::make_shared<nn::parallel::DistributedDataParallel>(model_, group_, ddp_options)
                       : std::static_pointer_cast<nn::Module>(model_);
     params_ = model_->parameters();
     optimizer_ = detail::make_optimizer(c_, params_);

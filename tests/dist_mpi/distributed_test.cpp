@@ -89,8 +89,8 @@ bool same_on_every_rank(dist::ProcessGroup& g, const std::vector<Tensor>& tensor
 
 // `steps` SGD(momentum) steps: DDP with per-rank batch B over the rank's half of each 2B batch
 // against one process with batch 2B (same samples, same initial weights).
-void expect_ddp_matches_one_process(const ModelFactory& make, const Dims& sample_shape,
-                                    double bucket_cap_mb) {
+void expect_ddp_matches_one_process(const ModelFactory& make, const Dims& sample_shape, double bucket_cap_mb,
+                                    bool grad_as_bucket_view = false) {
   auto g = world2();
   const std::int64_t B = 6, steps = 4, classes = 3;
   manual_seed(1234);  // the data: the same on every rank
@@ -101,7 +101,7 @@ void expect_ddp_matches_one_process(const ModelFactory& make, const Dims& sample
 
   auto reference = seeded(make, 7);
   auto replica = seeded(make, 7 + 100 * g->rank());
-  DistributedDataParallel ddp(replica, g, DDPOptions{true, bucket_cap_mb});
+  DistributedDataParallel ddp(replica, g, DDPOptions{true, bucket_cap_mb, grad_as_bucket_view});
   // Construction copied rank 0's weights (seed 7): the replica starts where the reference does.
   EXPECT_EQ(max_rel_diff(ddp.parameters(), reference->parameters()), 0.0);
 
@@ -110,6 +110,7 @@ void expect_ddp_matches_one_process(const ModelFactory& make, const Dims& sample
   options.momentum = 0.9;
   optim::SGD ref_opt(reference->parameters(), options);
   optim::SGD ddp_opt(ddp.parameters(), options);
+  std::vector<const void*> grad_storage;  // where each gradient lived after the first step
   for (std::int64_t s = 0; s < steps; ++s) {
     ref_opt.zero_grad();
     ops::cross_entropy(reference->forward(x.narrow(0, 2 * B * s, 2 * B)), y.narrow(0, 2 * B * s, 2 * B))
@@ -120,6 +121,22 @@ void expect_ddp_matches_one_process(const ModelFactory& make, const Dims& sample
     const std::int64_t first = 2 * B * s + B * g->rank();
     ops::cross_entropy(ddp.forward(x.narrow(0, first, B)), y.narrow(0, first, B)).backward();
     ddp_opt.step();
+    std::vector<const void*> now;
+    for (const Tensor& p : ddp.parameters()) now.push_back(p.grad().raw_data());
+    if (s == 0) grad_storage = now;
+    // As bucket views the gradients stay where the first sync put them (and backward
+    // accumulated into the buckets); without, they stay the optimizer's own tensors.
+    EXPECT_EQ(now, grad_storage) << "step " << s;
+  }
+  if (grad_as_bucket_view && bucket_cap_mb >= 1) {
+    // One bucket holds the small model, in reverse registration order: each gradient lies
+    // right after the next parameter's.
+    auto params = ddp.parameters();
+    for (std::size_t k = params.size() - 1; k > 0; --k) {
+      EXPECT_EQ(params[k - 1].grad().data_ptr<float>(),
+                params[k].grad().data_ptr<float>() + params[k].numel())
+          << "parameter " << k - 1;
+    }
   }
   EXPECT_LT(max_rel_diff(ddp.parameters(), reference->parameters()), 1e-5);
   EXPECT_TRUE(same_on_every_rank(*g, ddp.parameters()));
@@ -135,6 +152,11 @@ TEST(DistributedDataParallel, MlpMatchesOneProcessWithTheGlobalBatch) {
 
 TEST(DistributedDataParallel, MlpWithOneBucketPerParameterMatchesToo) {
   expect_ddp_matches_one_process(mlp, {8}, 1e-9);
+}
+
+TEST(DistributedDataParallel, GradientsAsBucketViewsMatchToo) {
+  expect_ddp_matches_one_process(mlp, {8}, 25.0, true);
+  expect_ddp_matches_one_process(mlp, {8}, 1e-9, true);
 }
 
 TEST(DistributedDataParallel, CnnMatchesOneProcessWithTheGlobalBatch) {

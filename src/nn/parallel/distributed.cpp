@@ -70,7 +70,8 @@ DistributedDataParallel::DistributedDataParallel(std::shared_ptr<Module> module,
   for (const Tensor& p : module_->parameters()) {
     if (p.requires_grad()) trainable.push_back(p);
   }
-  reducer_ = std::make_shared<detail::Reducer>(std::move(trainable), group_, options_.bucket_cap_mb);
+  reducer_ = std::make_shared<detail::Reducer>(std::move(trainable), group_, options_.bucket_cap_mb,
+                                               options_.gradient_as_bucket_view);
   reducer_->install_hooks();
 }
 

@@ -11,8 +11,9 @@
 
 namespace keel::nn::parallel::detail {
 
-Reducer::Reducer(std::vector<Tensor> params, std::shared_ptr<dist::ProcessGroup> group, double bucket_cap_mb)
-    : params_(std::move(params)), group_(std::move(group)) {
+Reducer::Reducer(std::vector<Tensor> params, std::shared_ptr<dist::ProcessGroup> group, double bucket_cap_mb,
+                 bool gradient_as_bucket_view)
+    : params_(std::move(params)), group_(std::move(group)), grad_as_view_(gradient_as_bucket_view) {
   KEEL_CHECK(bucket_cap_mb > 0, "DistributedDataParallel: bucket_cap_mb must be positive, got ",
              bucket_cap_mb);
   const double cap_bytes = bucket_cap_mb * 1024.0 * 1024.0;
@@ -47,6 +48,14 @@ Reducer::Reducer(std::vector<Tensor> params, std::shared_ptr<dist::ProcessGroup>
   for (std::size_t i = 0; i < buckets_.size(); ++i) buckets_[i].flat = zeros(Dims{numels[i]}, dtypes[i]);
 }
 
+Tensor Reducer::slot_of(std::size_t param) const {
+  const Bucket& b = buckets_[bucket_of_[param]];
+  std::size_t slot = 0;
+  while (b.params[slot] != param) ++slot;
+  const Tensor& p = params_[param];
+  return b.flat.narrow(0, b.offsets[slot], p.numel()).view(p.sizes());
+}
+
 void Reducer::install_hooks() {
   std::weak_ptr<Reducer> weak = weak_from_this();
   for (std::size_t k = 0; k < params_.size(); ++k) {
@@ -79,10 +88,10 @@ void Reducer::mark_ready(std::size_t param) {
       " got its gradient twice in one backward pass (a parameter must reach backward through one leaf)");
   seen_[param] = true;
   Bucket& b = buckets_[bucket_of_[param]];
-  std::size_t slot = 0;
-  while (b.params[slot] != param) ++slot;
-  const Tensor& p = params_[param];
-  b.flat.narrow(0, b.offsets[slot], p.numel()).view(p.sizes()).copy_(p.grad());
+  Tensor slot = slot_of(param);
+  const Tensor grad = params_[param].grad();
+  // A gradient that is already the bucket's view (gradient_as_bucket_view) was accumulated there.
+  if (grad.raw_data() != slot.raw_data()) slot.copy_(grad);
   if (--b.pending == 0) {
     b.ready = true;
     start_ready_buckets(true);
@@ -117,7 +126,10 @@ void Reducer::finish() {
       const Tensor& p = params_[b.params[slot]];
       Tensor averaged = b.flat.narrow(0, b.offsets[slot], p.numel()).view(p.sizes());
       Tensor grad = p.grad();
-      if (grad.defined()) {
+      if (grad.defined() && grad.raw_data() == averaged.raw_data()) continue;  // the view itself
+      if (grad_as_view_) {
+        p.set_grad(averaged);
+      } else if (grad.defined()) {
         grad.copy_(averaged);
       } else {
         p.set_grad(averaged.clone());

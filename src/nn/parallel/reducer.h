@@ -12,7 +12,8 @@ namespace keel::nn::parallel::detail {
 
 class Reducer : public std::enable_shared_from_this<Reducer> {
  public:
-  Reducer(std::vector<Tensor> params, std::shared_ptr<dist::ProcessGroup> group, double bucket_cap_mb);
+  Reducer(std::vector<Tensor> params, std::shared_ptr<dist::ProcessGroup> group, double bucket_cap_mb,
+          bool gradient_as_bucket_view = false);
   // Registers a post-accumulate hook on every parameter (after construction: the hooks hold a
   // weak_ptr to this reducer).
   void install_hooks();
@@ -34,8 +35,12 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   void start_ready_buckets(bool in_backward);
   void finish();  // end of backward: start what is left, wait, write back
 
+  // The slot of parameter k in its bucket, shaped as the parameter.
+  Tensor slot_of(std::size_t param) const;
+
   std::vector<Tensor> params_;
   std::shared_ptr<dist::ProcessGroup> group_;
+  bool grad_as_view_ = false;
   std::vector<Bucket> buckets_;
   std::vector<std::size_t> bucket_of_;  // per parameter
   std::vector<bool> seen_;              // per parameter: its gradient arrived in this pass

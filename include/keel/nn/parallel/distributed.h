@@ -33,6 +33,11 @@ struct DDPOptions {
   bool broadcast_buffers = true;
   // Target bucket size in MiB (PyTorch's default 25).
   double bucket_cap_mb = 25.0;
+  // PyTorch's gradient_as_bucket_view: after the first synchronizing backward each
+  // parameter's .grad is a view into its bucket, so backward accumulates straight into the
+  // bucket and the copies in and out of it are skipped (while zero_grad() zeroes in place).
+  // Off by default, as in PyTorch; `keel train` turns it on.
+  bool gradient_as_bucket_view = false;
 };
 
 namespace detail {
