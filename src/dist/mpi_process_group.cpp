@@ -8,8 +8,6 @@
 // naming the rank; a rank that dies is mpirun's to notice (it ends every other rank).
 #include <mpi.h>
 
-#include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -37,7 +35,6 @@ namespace {
 class MpiWork final : public Work {
  public:
   void wait() override {
-    waited_.store(true, std::memory_order_relaxed);
     std::unique_lock lock(mutex_);
     done_cv_.wait(lock, [this] { return done_; });
     if (error_) std::rethrow_exception(error_);
@@ -46,8 +43,6 @@ class MpiWork final : public Work {
     std::lock_guard lock(mutex_);
     return done_;
   }
-  // Whether a caller blocks on this collective (then the communication thread may spin).
-  bool waited() const { return waited_.load(std::memory_order_relaxed); }
   void finish(std::exception_ptr error) {
     {
       std::lock_guard lock(mutex_);
@@ -62,7 +57,6 @@ class MpiWork final : public Work {
   std::condition_variable done_cv_;
   bool done_ = false;
   std::exception_ptr error_;
-  std::atomic<bool> waited_{false};
 };
 
 // An exception that escapes a rank ends it through std::terminate, and mpirun then ends the
@@ -186,12 +180,9 @@ class MpiProcessGroup final : public ProcessGroup {
   std::shared_ptr<Work> allreduce_async(Tensor& tensor, ReduceOp op) override {
     int count = checked_count(tensor, "allreduce");
     Tensor t = tensor;  // keeps the storage alive until the collective has run
-    return submit([this, t, count, op](MpiWork& work) {
-      MPI_Request request = MPI_REQUEST_NULL;
-      check(MPI_Iallreduce(MPI_IN_PLACE, t.raw_data(), count, mpi_type(t.dtype()), mpi_op(op), MPI_COMM_WORLD,
-                           &request),
-            "MPI_Iallreduce");
-      wait_politely(request, work);
+    return submit([this, t, count, op] {
+      check(MPI_Allreduce(MPI_IN_PLACE, t.raw_data(), count, mpi_type(t.dtype()), mpi_op(op), MPI_COMM_WORLD),
+            "MPI_Allreduce");
       if (op == ReduceOp::Avg) average(t);
     });
   }
@@ -283,7 +274,7 @@ class MpiProcessGroup final : public ProcessGroup {
   // then finalize MPI.
   void serve() {
     for (;;) {
-      std::pair<std::function<void(MpiWork&)>, std::shared_ptr<MpiWork>> task;
+      std::pair<std::function<void()>, std::shared_ptr<MpiWork>> task;
       {
         std::unique_lock lock(mutex_);
         queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -293,7 +284,7 @@ class MpiProcessGroup final : public ProcessGroup {
       }
       std::exception_ptr error;
       try {
-        task.first(*task.second);
+        task.first();
       } catch (...) {
         error = std::current_exception();
       }
@@ -302,7 +293,7 @@ class MpiProcessGroup final : public ProcessGroup {
     MPI_Finalize();
   }
 
-  std::shared_ptr<Work> submit(std::function<void(MpiWork&)> fn) {
+  std::shared_ptr<Work> submit(std::function<void()> fn) {
     auto work = std::make_shared<MpiWork>();
     {
       std::lock_guard lock(mutex_);
@@ -314,27 +305,7 @@ class MpiProcessGroup final : public ProcessGroup {
   }
 
   // Blocking calls are a queued task and a wait, so they keep their place among async ones.
-  void run(std::function<void()> fn) {
-    submit([fn = std::move(fn)](MpiWork&) { fn(); })->wait();
-  }
-
-  // A rank's communication thread usually shares a core with its compute thread. While no
-  // caller waits for this collective (backward is still running), poll it every
-  // kPollInterval and sleep in between, so an allreduce that waits for a slower rank does not
-  // take half the core from the backward pass; once a caller waits, poll without sleeping.
-  void wait_politely(MPI_Request& request, const MpiWork& work) const {
-    constexpr auto kPollInterval = std::chrono::microseconds(50);
-    for (;;) {
-      int done = 0;
-      check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
-      if (done) return;
-      if (work.waited()) {
-        check(MPI_Wait(&request, MPI_STATUS_IGNORE), "MPI_Wait");
-        return;
-      }
-      std::this_thread::sleep_for(kPollInterval);
-    }
-  }
+  void run(std::function<void()> fn) { submit(std::move(fn))->wait(); }
 
   void average(const Tensor& t) const {
     switch (t.dtype()) {
@@ -369,7 +340,7 @@ class MpiProcessGroup final : public ProcessGroup {
   std::mutex mutex_;
   std::condition_variable queue_cv_;
   bool stopping_ = false;
-  std::deque<std::pair<std::function<void(MpiWork&)>, std::shared_ptr<MpiWork>>> queue_;
+  std::deque<std::pair<std::function<void()>, std::shared_ptr<MpiWork>>> queue_;
 };
 
 }  // namespace
