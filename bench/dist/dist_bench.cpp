@@ -7,7 +7,9 @@
 // step of bench/common/keel_models.h (SGD lr 0.01 momentum 0.9 wd 5e-4, clip_grad_norm_ 1.0)
 // on a DistributedDataParallel replica. Ranks agree on every round's step count, and a round's
 // time is the slowest rank's. Prints one JSON line per workload, and (with 2+ ranks) per
-// allreduce size: 8 bytes (latency) and 25 MiB (bandwidth).
+// allreduce size: 8 bytes (latency) and 25 MiB (bandwidth). With 2+ ranks it also times the
+// step without DDP on every rank at once ("alone_samples_per_s"): the machine's bound for the
+// layout before any communication.
 //   --bucket-mb X   DDP's bucket_cap_mb (default 25)
 //   --rounds N      timed rounds (default 7), median reported
 #include <keel/keel.h>
@@ -89,6 +91,21 @@ void bench_step(keel::dist::ProcessGroup& g, const bench::StepSpec& spec, int th
   };
   const double step_s = median_seconds(g, rounds, step);
 
+  // The same step on each rank alone (no DDP, no gradient exchange), the ranks side by side:
+  // what two processes get from this machine's two cores before any communication (shared
+  // caches and memory, and one round lasting as long as the slower rank's).
+  double alone_s = step_s;
+  if (g.size() > 1) {
+    auto model = bench::keel_model(spec);
+    keel::optim::SGD alone_opt(model->parameters(), keel::optim::SGDOptions{0.01, 0.9, 0.0, 5e-4});
+    alone_s = median_seconds(g, rounds, [&] {
+      alone_opt.zero_grad(/*set_to_none=*/true);
+      criterion(model->forward(x), y).backward();
+      keel::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+      alone_opt.step();
+    });
+  }
+
   // Communication per step: the bytes DDP reduced, allreduced with nothing to overlap.
   double comm_s = 0, wait_s = 0;
   std::int64_t buckets = 0, bytes = 0;
@@ -107,11 +124,12 @@ void bench_step(keel::dist::ProcessGroup& g, const bench::StepSpec& spec, int th
     std::printf(
         R"({"workload": "%s", "ranks": %d, "threads": %d, "batch_per_rank": %lld, "step_s": %.6g, )"
         R"("samples_per_s": %.1f, "buckets": %lld, "bytes_per_step": %lld, "comm_s": %.6g, "wait_s": %.6g, )"
-        R"("hidden_share": %.3f})"
+        R"("hidden_share": %.3f, "alone_samples_per_s": %.1f})"
         "\n",
         spec.key.c_str(), g.size(), threads, static_cast<long long>(spec.batch()), step_s,
         static_cast<double>(spec.batch() * g.size()) / step_s, static_cast<long long>(buckets),
-        static_cast<long long>(bytes), comm_s, wait_s, hidden);
+        static_cast<long long>(bytes), comm_s, wait_s, hidden,
+        static_cast<double>(spec.batch() * g.size()) / alone_s);
     std::fflush(stdout);
   }
 }

@@ -34,7 +34,7 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 steps = {(r["workload"], r["ranks"], r["threads"]): r for r in rows if "workload" in r}
 print()
 print(f"{'workload':10} {'1x1 samples/s':>14} {'1x2 samples/s':>14} {'2x1 samples/s':>14} {'efficiency':>10} "
-      f"{'comm ms':>8} {'wait ms':>8} {'hidden':>7}")
+      f"{'comm ms':>8} {'wait ms':>8} {'hidden':>7} {'2x1 alone':>10} {'of alone':>9}")
 for w in ("mlp_step", "cnn_step"):
     one, two_threads, two_ranks = steps.get((w, 1, 1)), steps.get((w, 1, 2)), steps.get((w, 2, 1))
     if not (one and two_threads and two_ranks):
@@ -42,7 +42,8 @@ for w in ("mlp_step", "cnn_step"):
     eff = two_ranks["samples_per_s"] / (2 * one["samples_per_s"])
     print(f"{w:10} {one['samples_per_s']:14.0f} {two_threads['samples_per_s']:14.0f} "
           f"{two_ranks['samples_per_s']:14.0f} {eff:10.1%} {two_ranks['comm_s'] * 1e3:8.2f} "
-          f"{two_ranks['wait_s'] * 1e3:8.2f} {two_ranks['hidden_share']:7.0%}")
+          f"{two_ranks['wait_s'] * 1e3:8.2f} {two_ranks['hidden_share']:7.0%} "
+          f"{two_ranks['alone_samples_per_s']:10.0f} {two_ranks['samples_per_s'] / two_ranks['alone_samples_per_s']:9.1%}")
 for r in rows:
     if "allreduce_bytes" in r:
         print(f"allreduce {r['allreduce_bytes']:>9} B over {r['ranks']} ranks: {r['seconds'] * 1e6:10.1f} us "
