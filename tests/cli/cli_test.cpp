@@ -12,6 +12,7 @@
 #include "io/temp_dir.h"
 #include "keel/data/mnist.h"
 #include "support/cli_runner.h"
+#include "support/fashion_mnist.h"
 
 #ifndef KEEL_CLI_PATH
 #error "KEEL_CLI_PATH must name the keel executable"
@@ -21,14 +22,11 @@ namespace keel {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::have_fashion_mnist;
 using testing::keel;
 using testing::Outcome;
 using testing::slurp;
 using testing::TempDir;
-
-bool have_fashion_mnist() {
-  return fs::exists(fs::path(data::kFashionMnistDir) / "train-labels-idx1-ubyte.gz");
-}
 
 // A run of two short epochs on 256 images.
 const char* kTiny =

@@ -13,6 +13,7 @@
 #include "io/temp_dir.h"
 #include "keel/data/mnist.h"
 #include "support/cli_runner.h"
+#include "support/fashion_mnist.h"
 
 #ifndef KEEL_CLI_PATH
 #error "KEEL_CLI_PATH must name the keel executable"
@@ -22,15 +23,12 @@ namespace keel {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::have_fashion_mnist;
 using testing::TempDir;
 
 using testing::keel;
 using testing::Outcome;
 using testing::slurp;
-
-bool have_fashion_mnist() {
-  return fs::exists(fs::path(data::kFashionMnistDir) / "train-labels-idx1-ubyte.gz");
-}
 
 // Two tiny MLP variants (one with 1 hidden unit, one with 32) on 256 images, test images
 // jittered; `expect` is the [[claim.expect]] body.

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "io/temp_dir.h"
+#include "support/text_file.h"
 
 namespace keel::testing {
 
@@ -18,13 +19,6 @@ struct Outcome {
   int code = -1;  // the exit status; a signal shows as 1000 + its number
   std::string out, err;
 };
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // Runs the shell command `command` in `cwd` with no stdin (the shell quotes nothing: tests pass
 // simple arguments).

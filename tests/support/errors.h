@@ -1,10 +1,10 @@
 #pragma once
 // The message of the keel::Error that f throws, or "(no error)" when it throws none: tests
 // check that messages name the op, the shapes and the values.
+#include <keel/core/error.h>
+
 #include <functional>
 #include <string>
-
-#include <keel/core/error.h>
 
 namespace keel::testing {
 

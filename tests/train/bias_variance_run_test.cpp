@@ -10,10 +10,13 @@
 #include <sstream>
 
 #include "keel/dist/process_group.h"
+#include "support/text_file.h"
 #include "train/train_test_util.h"
 
 namespace keel::train {
 namespace {
+
+using keel::testing::slurp;
 
 namespace fs = std::filesystem;
 
@@ -43,13 +46,6 @@ class ScriptedGroup final : public dist::ProcessGroup {
   int rank_;
   std::string other_;
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // The CSV without its last column (training time).
 std::string terms_of(const std::string& csv) {

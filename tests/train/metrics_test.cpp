@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/text_file.h"
 #include "train/train_test_util.h"
 
 using namespace keel;
@@ -17,12 +18,7 @@ using keel::testing::ScratchDir;
 
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using keel::testing::slurp;
 
 // Expects parse_csv to throw keel::Error whose message contains `needle`.
 void expect_csv_error(const std::string& text, const std::string& needle) {

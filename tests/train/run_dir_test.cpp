@@ -19,20 +19,17 @@
 #include "keel/io/checkpoint.h"
 #include "keel/io/safetensors.h"
 #include "keel/train/trainer.h"
+#include "support/fashion_mnist.h"
+#include "support/quiet_trainer.h"
+#include "support/text_file.h"
 
 namespace keel::train {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::QuietTrainer;
+using testing::slurp;
 using testing::TempDir;
-
-bool have_fashion_mnist() {
-  return fs::exists(fs::path(data::kFashionMnistDir) / "train-labels-idx1-ubyte.gz");
-}
-
-#define SKIP_WITHOUT_DATA()  \
-  if (!have_fashion_mnist()) \
-  GTEST_SKIP() << "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"
 
 // 320 training images in batches of 32 (10 steps per epoch), a narrow MLP: a fraction of a second.
 Config tiny(std::int64_t epochs = 2) {
@@ -45,27 +42,6 @@ Config tiny(std::int64_t epochs = 2) {
   return c;
 }
 
-struct Quiet {
-  std::ostringstream out, err;
-  TrainerOptions options(const std::string& dir, std::int64_t stop_after = 0) {
-    TrainerOptions o;
-    o.run_dir = dir;
-    o.out = &out;
-    o.err = &err;
-    o.progress = 0;
-    o.handle_sigint = false;
-    o.stop_after_steps = stop_after;
-    return o;
-  }
-};
-
-std::string read(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 void write(const fs::path& p, const std::string& bytes) {
   std::ofstream f(p, std::ios::binary);
   f << bytes;
@@ -75,7 +51,7 @@ void write(const fs::path& p, const std::string& bytes) {
 std::map<std::string, std::string> snapshot(const fs::path& dir) {
   std::map<std::string, std::string> out;
   for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().filename() != detail::kLockFile) out[e.path().filename().string()] = read(e.path());
+    if (e.path().filename() != detail::kLockFile) out[e.path().filename().string()] = slurp(e.path());
   return out;
 }
 
@@ -113,8 +89,8 @@ void rewrite_state(const fs::path& dir, const io::Metadata& changes,
 }
 
 // A finished run of `epochs` epochs in tmp/<name>.
-fs::path finished_run(const TempDir& tmp, Quiet& q, const std::string& name = "run", std::int64_t epochs = 1,
-                      Config c = tiny(1)) {
+fs::path finished_run(const TempDir& tmp, QuietTrainer& q, const std::string& name = "run",
+                      std::int64_t epochs = 1, Config c = tiny(1)) {
   c.set("train.epochs=" + std::to_string(epochs));
   TrainResult r = Trainer(c, q.options(tmp.file(name))).run();
   EXPECT_EQ(r.exit_code, 0) << r.message;
@@ -142,9 +118,9 @@ Config csv_run(const TempDir& tmp) {
 }
 
 TEST(RunDirTest, AFreshRunOverAFinishedOneIsRefused) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   const fs::path dir = finished_run(tmp, q);
   const auto before = snapshot(dir);
   const std::string e = error_of([&] { Trainer(tiny(1), q.options(dir.string())).run(); });
@@ -156,9 +132,9 @@ TEST(RunDirTest, AFreshRunOverAFinishedOneIsRefused) {
 // --overwrite replaces the old run only once the new one has its data and model: a new run
 // that fails to start leaves the old one whole.
 TEST(RunDirTest, OverwriteKeepsTheOldRunUntilTheNewOneStarts) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   const fs::path dir = finished_run(tmp, q);
   const auto before = snapshot(dir);
   Config missing = tiny(1);
@@ -170,22 +146,22 @@ TEST(RunDirTest, OverwriteKeepsTheOldRunUntilTheNewOneStarts) {
   Config other = tiny(1);
   other.set("model.hidden=8");
   ASSERT_EQ(Trainer(other, o).run().exit_code, 0);
-  EXPECT_NE(read(dir / kConfigFile).find("hidden = [8]"), std::string::npos) << read(dir / kConfigFile);
+  EXPECT_NE(slurp(dir / kConfigFile).find("hidden = [8]"), std::string::npos) << slurp(dir / kConfigFile);
 }
 
 // Counts read from a training state are checked against the run before any loop uses them: a
 // huge scheduler_steps once made the scheduler's fast-forward spin for ever.
 TEST(RunDirTest, HostileCountsInTheTrainingStateAreRefused) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   Config c = tiny(2);
   c.set("optim.schedule=cosine");
   ASSERT_EQ(Trainer(c, q.options(tmp.file("run"), /*stop_after=*/13)).run().exit_code, 130);
   const fs::path dir = tmp.file("run");
   // Interrupted part way through epoch 2: the checkpoints are still those of epoch 1.
   EXPECT_EQ(io::read_safetensors_header((dir / kLastFile).string()).metadata.at("epoch"), "1");
-  const std::string original = read(dir / kStateFile);
+  const std::string original = slurp(dir / kStateFile);
   for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
            {"keel.trainer.scheduler_steps", "4611686018427387904"},
            {"keel.trainer.global_step", "9223372036854775807"},
@@ -208,11 +184,11 @@ TEST(RunDirTest, HostileCountsInTheTrainingStateAreRefused) {
 // A flipped bit in the training state is refused, and the failed resume (with an override)
 // leaves every file, config.toml included, as it was.
 TEST(RunDirTest, AFlippedBitIsRefusedAndChangesNoFile) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   const fs::path dir = finished_run(tmp, q);
-  std::string bytes = read(dir / kStateFile);
+  std::string bytes = slurp(dir / kStateFile);
   bytes[bytes.size() - 5] ^= 0x10;  // inside the last tensor's data
   write(dir / kStateFile, bytes);
   const auto before = snapshot(dir);
@@ -223,11 +199,11 @@ TEST(RunDirTest, AFlippedBitIsRefusedAndChangesNoFile) {
 }
 
 TEST(RunDirTest, NonFiniteWeightsAreRefusedNamingTheTensor) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   const fs::path dir = finished_run(tmp, q);
-  write(dir / "state.clean", read(dir / kStateFile));
+  write(dir / "state.clean", slurp(dir / kStateFile));
   rewrite_state(dir, {}, [](io::NamedTensors& tensors) {
     for (auto& [name, t] : tensors)
       if (name == "model.1.weight") {
@@ -240,7 +216,7 @@ TEST(RunDirTest, NonFiniteWeightsAreRefusedNamingTheTensor) {
   EXPECT_NE(e.find("'1.weight'"), std::string::npos) << e;
   EXPECT_NE(e.find("non-finite"), std::string::npos) << e;
   // The optimizer's buffers too (SGD with momentum keeps one per parameter).
-  const std::string clean = read(dir / "state.clean");
+  const std::string clean = slurp(dir / "state.clean");
   write(dir / kStateFile, clean);
   rewrite_state(dir, {}, [](io::NamedTensors& tensors) {
     for (auto& [name, t] : tensors)
@@ -255,9 +231,9 @@ TEST(RunDirTest, NonFiniteWeightsAreRefusedNamingTheTensor) {
 }
 
 TEST(RunDirTest, OverridesThatConflictWithTheSavedStateAreRefused) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   const fs::path dir = finished_run(tmp, q);
   const auto before = snapshot(dir);
   for (const char* set : {"model.hidden=64", "optim.name=adam", "train.batch_size=16", "optim.lr=0.5"}) {
@@ -271,14 +247,14 @@ TEST(RunDirTest, OverridesThatConflictWithTheSavedStateAreRefused) {
 // Extending a finished cosine run: the schedule is defined for the new total, so the extra
 // epochs train at the lr a run started with that total has there (not at lr 0).
 TEST(RunDirTest, ExtendingACosineRunTrainsTheExtraEpochs) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   Config c = tiny(2);
   c.set("optim.schedule=cosine");
   const fs::path dir = finished_run(tmp, q, "run", 2, c);
   const fs::path straight = finished_run(tmp, q, "straight", 4, c);
-  const std::string before = read(dir / kLastFile);
+  const std::string before = slurp(dir / kLastFile);
   TrainResult r = Trainer::resume(dir.string(), {"train.epochs=4"}, q.options("")).run();
   ASSERT_EQ(r.exit_code, 0) << r.message;
   ASSERT_EQ(r.log.size(), 4u);
@@ -286,14 +262,14 @@ TEST(RunDirTest, ExtendingACosineRunTrainsTheExtraEpochs) {
   EXPECT_GT(r.log[2].lr, 0.0);
   EXPECT_DOUBLE_EQ(r.log[2].lr, full[2].lr);
   EXPECT_DOUBLE_EQ(r.log[3].lr, full[3].lr);
-  EXPECT_NE(read(dir / kLastFile), before);  // the extra epochs changed the weights
+  EXPECT_NE(slurp(dir / kLastFile), before);  // the extra epochs changed the weights
   EXPECT_NE(q.out.str().find("extending the run from 2 to 4 epochs"), std::string::npos) << q.out.str();
 }
 
 TEST(RunDirTest, ASecondWriterIsLockedOutWithTheHoldersPid) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q, q2;
+  QuietTrainer q, q2;
   const fs::path dir = tmp.file("run");
   std::string second;
   TrainerOptions o = q.options(dir.string());
@@ -312,9 +288,9 @@ TEST(RunDirTest, ASecondWriterIsLockedOutWithTheHoldersPid) {
 }
 
 TEST(RunDirTest, StaleTemporariesAndStagedFilesAreRemovedOnStart) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   const fs::path dir = finished_run(tmp, q);
   write(dir / "metrics.csv.tmp.999999", "half");
   write(dir / "last.safetensors.commit-7", "staged by an epoch that never committed");
@@ -327,7 +303,7 @@ TEST(RunDirTest, StaleTemporariesAndStagedFilesAreRemovedOnStart) {
 // epoch: running the same command again just starts.
 TEST(RunDirTest, ARunKilledBeforeItsFirstCommitStartsAgainWithoutOverwrite) {
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   const Config c = csv_run(tmp);
   const fs::path dir = tmp.file("run");
   fs::create_directories(dir);
@@ -340,9 +316,9 @@ TEST(RunDirTest, ARunKilledBeforeItsFirstCommitStartsAgainWithoutOverwrite) {
 }
 
 TEST(RunDirTest, MetricsThatDisagreeWithTheStateAreRefused) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   const fs::path dir = finished_run(tmp, q, "run", 2);
   MetricsLog log = MetricsLog::read_csv(dir / kMetricsFile);
   log.truncate_after(1);  // the row a kill used to lose
@@ -371,8 +347,8 @@ int consistent_epochs(const fs::path& dir) {
   EXPECT_EQ(io::read_safetensors_header((dir / kLastFile).string()).metadata.at("epoch"),
             std::to_string(epochs));
   EXPECT_LE(std::stoi(io::read_safetensors_header((dir / kBestFile).string()).metadata.at("epoch")), epochs);
-  EXPECT_NE(read(dir / kSummaryFile).find("\"epochs\": " + std::to_string(epochs)), std::string::npos);
-  EXPECT_NE(read(dir / kCurvesFile).find("<svg"), std::string::npos);
+  EXPECT_NE(slurp(dir / kSummaryFile).find("\"epochs\": " + std::to_string(epochs)), std::string::npos);
+  EXPECT_NE(slurp(dir / kCurvesFile).find("<svg"), std::string::npos);
   return epochs;
 }
 
@@ -383,7 +359,7 @@ struct InjectedFailure {};
 // uninterrupted run.
 TEST(RunDirTest, AKillAfterAnyWriteLeavesWholeEpochsAndResumesExactly) {
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   const Config c = csv_run(tmp);
   std::vector<std::string> writes;
   TrainerOptions o = q.options(tmp.file("full"));

@@ -16,20 +16,17 @@
 #include "keel/tensor/random.h"
 #include "keel/train/inspect.h"
 #include "keel/train/model_factory.h"
+#include "support/fashion_mnist.h"
+#include "support/quiet_trainer.h"
+#include "support/text_file.h"
 
 namespace keel::train {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::QuietTrainer;
+using testing::slurp;
 using testing::TempDir;
-
-bool have_fashion_mnist() {
-  return fs::exists(fs::path(data::kFashionMnistDir) / "train-labels-idx1-ubyte.gz");
-}
-
-#define SKIP_WITHOUT_DATA()  \
-  if (!have_fashion_mnist()) \
-  GTEST_SKIP() << "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"
 
 // A run that takes a fraction of a second: 320 training images in batches of 32 (10 steps per
 // epoch), a small validation and test set, one narrow hidden layer with BatchNorm and Dropout.
@@ -41,27 +38,6 @@ Config tiny(std::int64_t epochs = 2) {
     c.set(s);
   c.set("train.epochs=" + std::to_string(epochs));
   return c;
-}
-
-struct Quiet {
-  std::ostringstream out, err;
-  TrainerOptions options(const std::string& dir, std::int64_t stop_after = 0) {
-    TrainerOptions o;
-    o.run_dir = dir;
-    o.out = &out;
-    o.err = &err;
-    o.progress = 0;
-    o.handle_sigint = false;
-    o.stop_after_steps = stop_after;
-    return o;
-  }
-};
-
-std::string read(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 // Every tensor of two safetensors files, compared bit for bit.
@@ -81,9 +57,9 @@ void expect_same_tensors(const fs::path& a, const fs::path& b) {
 }
 
 TEST(TrainerTest, WritesTheRunDirectory) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   TrainResult r = Trainer(tiny(), q.options(tmp.file("run"))).run();
   ASSERT_EQ(r.status, TrainResult::Status::Completed) << r.message;
   EXPECT_EQ(r.exit_code, 0);
@@ -92,7 +68,7 @@ TEST(TrainerTest, WritesTheRunDirectory) {
        {kConfigFile, kMetricsFile, kCurvesFile, kBestFile, kLastFile, kStateFile, kSummaryFile})
     EXPECT_TRUE(fs::exists(dir / f)) << f;
   // metrics.csv: the header and one row per epoch.
-  std::istringstream csv(read(dir / kMetricsFile));
+  std::istringstream csv(slurp(dir / kMetricsFile));
   std::string line;
   std::getline(csv, line);
   EXPECT_EQ(line, "epoch,train_loss,train_acc,val_loss,val_acc,lr,grad_norm,seconds");
@@ -104,10 +80,10 @@ TEST(TrainerTest, WritesTheRunDirectory) {
   EXPECT_GT(r.log[0].grad_norm, 0.0);
   EXPECT_GT(r.test_acc, 0.3);
   EXPECT_GE(r.best_epoch, 1);
-  const std::string summary = read(dir / kSummaryFile);
+  const std::string summary = slurp(dir / kSummaryFile);
   EXPECT_NE(summary.find("\"test_acc\": 0."), std::string::npos) << summary;
   EXPECT_NE(summary.find("\"verdict\""), std::string::npos);
-  EXPECT_NE(read(dir / kCurvesFile).find("<svg"), std::string::npos);
+  EXPECT_NE(slurp(dir / kCurvesFile).find("<svg"), std::string::npos);
   EXPECT_EQ(Config::from_toml_file((dir / kConfigFile).string()).to_toml(), tiny().to_toml());
   EXPECT_NE(q.out.str().find("epoch 2/2"), std::string::npos) << q.out.str();
   EXPECT_NE(q.out.str().find("test accuracy"), std::string::npos);
@@ -122,18 +98,18 @@ TEST(TrainerTest, SyncBatchNormBuildsAndTrains) {
   int sync = 0;
   for (const auto& m : model->modules()) sync += m->is<nn::SyncBatchNorm>();
   EXPECT_EQ(sync, 1);
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   TrainResult r = Trainer(c, q.options(tmp.file("run"))).run();
   ASSERT_EQ(r.status, TrainResult::Status::Completed) << r.message;
   EXPECT_GT(r.test_acc, 0.3);
 }
 
 TEST(TrainerTest, OneSeedGivesIdenticalWeights) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   Config c = tiny();
   c.set("data.augment=true");
   ASSERT_EQ(Trainer(c, q.options(tmp.file("a"))).run().exit_code, 0);
@@ -143,9 +119,9 @@ TEST(TrainerTest, OneSeedGivesIdenticalWeights) {
 
 // 3 epochs straight vs 1 epoch, stop, resume: the same weights, bit for bit, and the same log.
 TEST(TrainerTest, ResumeAfterAnEpochEndsWithTheSameWeights) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   Config c = tiny(3);
   TrainResult full = Trainer(c, q.options(tmp.file("full"))).run();
   ASSERT_EQ(full.exit_code, 0) << full.message;
@@ -171,9 +147,9 @@ TEST(TrainerTest, ResumeAfterAnEpochEndsWithTheSameWeights) {
 // Interrupted mid-epoch (step 13 of 30) with the per-step schedule, augmentation, dropout,
 // AdamW and an L1 penalty: everything that draws random numbers or keeps state.
 TEST(TrainerTest, ResumeMidEpochEndsWithTheSameWeights) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   Config c = tiny(3);
   for (const char* s : {"optim.name=adamw", "optim.lr=0.003", "optim.schedule=onecycle", "data.augment=true",
                         "reg.penalty=l1", "reg.lambda=1e-5", "model.dropout=0.3"})
@@ -193,9 +169,9 @@ TEST(TrainerTest, ResumeMidEpochEndsWithTheSameWeights) {
 }
 
 TEST(TrainerTest, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint) {
-  SKIP_WITHOUT_DATA();
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   Config c = tiny(3);
   for (const char* s : {"optim.lr=1e6", "model.norm=none", "train.clip_grad_norm=0", "model.dropout=0"})
     c.set(s);
@@ -204,11 +180,11 @@ TEST(TrainerTest, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.message.find("non-finite"), std::string::npos) << r.message;
   EXPECT_NE(r.message.find("epoch 1, step"), std::string::npos) << r.message;
-  EXPECT_NE(read(fs::path(tmp.file("run")) / kSummaryFile).find("non-finite"), std::string::npos);
+  EXPECT_NE(slurp(fs::path(tmp.file("run")) / kSummaryFile).find("non-finite"), std::string::npos);
 }
 
 TEST(TrainerTest, UnwritableRunDirectoryFailsBeforeTraining) {
-  Quiet q;
+  QuietTrainer q;
   try {
     Trainer(tiny(), q.options("/proc/keel-cannot-write-here")).run();
     FAIL() << "expected an error";
@@ -219,7 +195,7 @@ TEST(TrainerTest, UnwritableRunDirectoryFailsBeforeTraining) {
 
 TEST(TrainerTest, MissingDataSaysHowToInstallIt) {
   TempDir tmp;
-  Quiet q;
+  QuietTrainer q;
   Config c = tiny();
   c.set("data.dir=" + tmp.file("nothing-here"));
   try {
