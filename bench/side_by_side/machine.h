@@ -1,7 +1,12 @@
 #pragma once
 namespace bench {
-// GFLOPS of float32 AVX-512 FMAs on `threads` threads.
-double fma_peak_gflops(int threads);
+// The float32 FMA peak measured on `threads` threads, with the instruction set the probe used:
+// AVX-512 where the CPU has it, else AVX2 + FMA (chosen at run time).
+struct FmaPeak {
+  double gflops;
+  const char* isa;  // "AVX-512" or "AVX2+FMA"
+};
+FmaPeak fma_peak(int threads);
 // GB/s (read + write) of a plain parallel copy of n floats.
 double copy_bandwidth_gbs(int threads, long n);
 }  // namespace bench

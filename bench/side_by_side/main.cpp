@@ -82,9 +82,11 @@ int main(int argc, char** argv) {
       }
       continue;
     }
-    double peak = bench::fma_peak_gflops(threads);
+    const bench::FmaPeak fma = bench::fma_peak(threads);
+    const double peak = fma.gflops;
     double copy_bw = bench::copy_bandwidth_gbs(threads, 1L << 24);
-    std::printf("| %d | machine: FMA peak %.0f GFLOPS, copy %.1f GB/s | | | | |\n", threads, peak, copy_bw);
+    std::printf("| %d | machine: FMA peak %.0f GFLOPS (%s), copy %.1f GB/s | | | | |\n", threads, peak,
+                fma.isa, copy_bw);
     for (const bench::Workload& wl : workloads) {
       if (!filter.empty() && wl.name.find(filter) == std::string::npos) continue;
       bench::Result r = bench::compare(wl.keel_fn, wl.torch_fn);

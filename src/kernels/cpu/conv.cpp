@@ -1,14 +1,8 @@
 // Convolution as im2col + GEMM, one sample at a time. A batch at least as large as the
 // thread count is split over threads (each with its own column buffer and its own weight
 // gradient accumulator, reduced at the end); a smaller batch runs serially and lets the GEMM
-// use the threads instead.
-//
-// Measured against oneDNN's own convolution primitives (jit:avx512_core direct convolution,
-// which needs reorders NCHW <-> nChw16c around every call, as LibTorch does) on
-// (64, 32, 28, 28) -> 64, 3x3, pad 1, one thread: both land within noise of each other
-// (im2col ~15 ms fwd / ~32 ms bwd, oneDNN ~14 ms / ~28 ms on a loaded machine). im2col + GEMM
-// is kept for float64 and for the float32 shapes that oneDNN's Winograd convolution
-// (conv_winograd.h) does not take.
+// use the threads instead. float32 convolutions go to oneDNN's primitives (conv_onednn.h)
+// where conv2d_plan says they are faster.
 #include "kernels/cpu/conv.h"
 
 #include <omp.h>
@@ -19,7 +13,7 @@
 #include <vector>
 
 #include "keel/core/error.h"
-#include "kernels/cpu/conv_winograd.h"
+#include "kernels/cpu/conv_onednn.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/scratch.h"
@@ -122,13 +116,8 @@ int batch_threads(std::int64_t n) {
   return n >= nt ? nt : 1;
 }
 
-}  // namespace
-
 template <class T>
-void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (winograd_conv2d_applies(s)) return winograd_conv2d_forward(s, x, w, b, y);
-  }
+void im2col_conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
   const std::int64_t cg = s.c / s.groups, og = s.o / s.groups, kg = cg * s.kh * s.kw;
   const std::int64_t plane = s.oh * s.ow, in_sample = s.c * s.h * s.w, out_sample = s.o * plane;
   const bool pointwise = is_pointwise(s);
@@ -157,10 +146,7 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
 }
 
 template <class T>
-void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* gy, T* gx, T* gw, T* gb) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (winograd_conv2d_applies(s)) return winograd_conv2d_backward(s, x, w, gy, gx, gw, gb);
-  }
+void im2col_conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* gy, T* gx, T* gw, T* gb) {
   const std::int64_t cg = s.c / s.groups, og = s.o / s.groups, kg = cg * s.kh * s.kw;
   const std::int64_t plane = s.oh * s.ow, in_sample = s.c * s.h * s.w, out_sample = s.o * plane;
   const std::int64_t wsize = s.o * kg;
@@ -233,6 +219,87 @@ void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* gy, 
         for (std::int64_t j = 0; j < s.o; ++j) gb[j] += part[wsize + j];
       }
     }
+  }
+}
+
+}  // namespace
+
+ConvPlan conv2d_plan(const Conv2dShape& s) {
+  // Below this many multiply-adds the reorders and the primitives' fixed cost outweigh what
+  // they save.
+  const double macs = static_cast<double>(s.n) * s.oh * s.ow * s.c * s.o * s.kh * s.kw;
+  if (macs < 2e7) return {ConvPath::kIm2col, ConvPath::kIm2col, ConvPath::kIm2col};
+  // Winograd first: where oneDNN has it (AVX-512), it does 4x fewer multiplies in every pass.
+  if (conv2d_path_available(s, ConvPath::kOnednnWinograd))
+    return {ConvPath::kOnednnWinograd, ConvPath::kOnednnWinograd, ConvPath::kOnednnWinograd};
+  // Else oneDNN's direct convolution for the forward and backward-data passes when both channel
+  // counts fill its 8-channel blocks: on AVX2 (Zen 3, one thread) 1.36x and 1.53x im2col + GEMM
+  // on cnn_step's 32 -> 64 layer. Its backward-weights pass was slower there (1.17x the time),
+  // and with one input channel (the 1 -> 32 layer) its passes were at best even (forward) or
+  // 3-4x slower (backward): those stay on im2col.
+  const ConvPath blocked = s.c >= 8 && s.o >= 8 && conv2d_path_available(s, ConvPath::kOnednnDirect)
+                               ? ConvPath::kOnednnDirect
+                               : ConvPath::kIm2col;
+  return {blocked, blocked, ConvPath::kIm2col};
+}
+
+bool conv2d_path_available(const Conv2dShape& s, ConvPath path) {
+  switch (path) {
+    case ConvPath::kIm2col:
+      return true;
+    case ConvPath::kOnednnWinograd:
+      return onednn_conv2d_available(s, OnednnConvAlgo::kWinograd);
+    case ConvPath::kOnednnDirect:
+      return onednn_conv2d_available(s, OnednnConvAlgo::kDirect);
+  }
+  return false;
+}
+
+void conv2d_forward(const Conv2dShape& s, ConvPath path, const float* x, const float* w, const float* b,
+                    float* y) {
+  switch (path) {
+    case ConvPath::kIm2col:
+      return im2col_conv2d_forward(s, x, w, b, y);
+    case ConvPath::kOnednnWinograd:
+      return onednn_conv2d_forward(s, OnednnConvAlgo::kWinograd, x, w, b, y);
+    case ConvPath::kOnednnDirect:
+      return onednn_conv2d_forward(s, OnednnConvAlgo::kDirect, x, w, b, y);
+  }
+}
+
+void conv2d_backward(const Conv2dShape& s, ConvPath path, const float* x, const float* w, const float* gy,
+                     float* gx, float* gw, float* gb) {
+  switch (path) {
+    case ConvPath::kIm2col:
+      return im2col_conv2d_backward(s, x, w, gy, gx, gw, gb);
+    case ConvPath::kOnednnWinograd:
+      return onednn_conv2d_backward(s, OnednnConvAlgo::kWinograd, x, w, gy, gx, gw, gb);
+    case ConvPath::kOnednnDirect:
+      return onednn_conv2d_backward(s, OnednnConvAlgo::kDirect, x, w, gy, gx, gw, gb);
+  }
+}
+
+template <class T>
+void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
+  if constexpr (std::is_same_v<T, float>) {
+    conv2d_forward(s, conv2d_plan(s).forward, x, w, b, y);
+  } else {
+    im2col_conv2d_forward(s, x, w, b, y);
+  }
+}
+
+template <class T>
+void conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const T* gy, T* gx, T* gw, T* gb) {
+  if constexpr (std::is_same_v<T, float>) {
+    const ConvPlan plan = conv2d_plan(s);
+    if (plan.backward_data == plan.backward_weights || gx == nullptr || (gw == nullptr && gb == nullptr)) {
+      conv2d_backward(s, gx != nullptr ? plan.backward_data : plan.backward_weights, x, w, gy, gx, gw, gb);
+    } else {
+      conv2d_backward(s, plan.backward_data, x, w, gy, gx, nullptr, nullptr);
+      conv2d_backward(s, plan.backward_weights, x, w, gy, nullptr, gw, gb);
+    }
+  } else {
+    im2col_conv2d_backward(s, x, w, gy, gx, gw, gb);
   }
 }
 

@@ -1,10 +1,10 @@
 // Packed float32 GEMM, compiled once per SIMD target by Highway (see binary.cpp).
 // Layout (the Goto/BLIS scheme): K is cut into blocks of kKC; per block, op(A) is packed into
 // panels of kMR rows (k-major, zero-padded), and op(B) is read in place when untransposed or
-// packed one panel of NR = 2 vectors of columns at a time (a transposed B through 16 x 16
-// register transposes). The micro-kernel keeps a kMR x NR tile of C in registers, and per k
-// does two vector loads of B, kMR broadcasts of A and 2 * kMR FMAs. Threads take blocks of
-// rows, and groups of column panels when there are few rows. Packing buffers are per-thread
+// packed one panel of NR = 2 vectors of columns at a time (a transposed B through register
+// transposes of one vector's square: 16 x 16 on AVX-512, 8 x 8 on AVX2). The micro-kernel keeps a kMR x NR
+// tile of C in registers, and per k does two vector loads of B, kMR broadcasts of A and 2 * kMR FMAs. Threads
+// take blocks of rows, and groups of column panels when there are few rows. Packing buffers are per-thread
 // and reused, so a call does not allocate.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/sgemm_packed.cpp"
@@ -97,6 +97,37 @@ HWY_INLINE void Transpose16x16(const float* HWY_RESTRICT in, std::int64_t ld, st
 }
 #endif
 
+#if HWY_TARGET == HWY_AVX2
+// out[k][c] = in[c][k] for an 8 x 8 block (rows of `in` ld apart, rows past `rows` read as
+// zeros; rows of `out` ldo apart). After the 32-bit interleaves and the in-lane shuffles,
+// u[m] holds column m in its low 128-bit lane and column m + 4 in its high one, for rows 0-3
+// (u[0..3]) and rows 4-7 (u[4..7]); the cross-lane permutes pair them up. Without it the AVX2
+// build packed a transposed B (every forward Linear) and an untransposed A one scalar at a
+// time: 15% of mlp_step (docs/benchmarks.md, issue 14).
+HWY_INLINE void Transpose8x8(const float* HWY_RESTRICT in, std::int64_t ld, std::int64_t rows,
+                             float* HWY_RESTRICT out, std::int64_t ldo) {
+  __m256 r[8], t[8], u[8];
+  for (int i = 0; i < 8; ++i) r[i] = i < rows ? _mm256_loadu_ps(in + i * ld) : _mm256_setzero_ps();
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int h = 0; h < 8; h += 4) {
+    u[h] = _mm256_shuffle_ps(t[h], t[h + 2], 0x44);
+    u[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], 0xEE);
+    u[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0x44);
+    u[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0xEE);
+  }
+  for (int m = 0; m < 4; ++m) {
+    r[m] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x20);
+    r[m + 4] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x31);
+  }
+  // In ascending order: with ldo < 8 (packing A, ldo = kMR) each row's extra lanes are then
+  // overwritten by the next row.
+  for (int i = 0; i < 8; ++i) _mm256_storeu_ps(out + i * ldo, r[i]);
+}
+#endif
+
 // Rows [i0, i0 + mc) and depth [k0, k0 + kc) of op(A) -> panels of kMR rows, k-major.
 void SgemmPackA(bool trans, const float* A, std::int64_t lda, std::int64_t i0, std::int64_t mc,
                 std::int64_t k0, std::int64_t kc, float* HWY_RESTRICT out) {
@@ -127,6 +158,9 @@ void SgemmPackA(bool trans, const float* A, std::int64_t lda, std::int64_t i0, s
     // 16 k at a time through the register transpose (rows >= `rows` read as zeros).
     for (; k_done + 16 <= kc; k_done += 16)
       Transpose16x16(A + (i0 + p) * lda + k0 + k_done, lda, rows, dst + k_done * kMR, kMR);
+#elif HWY_TARGET == HWY_AVX2
+    for (; k_done + 8 <= kc; k_done += 8)
+      Transpose8x8(A + (i0 + p) * lda + k0 + k_done, lda, rows, dst + k_done * kMR, kMR);
 #endif
     for (std::int64_t r = 0; r < kMR; ++r) {
       const float* src = A + (i0 + p + r) * lda + k0;
@@ -140,7 +174,7 @@ void SgemmPackA(bool trans, const float* A, std::int64_t lda, std::int64_t i0, s
 }
 
 // A panel of a transposed B (stored N x K; `cols` of its rows, the rest of the panel zero) in
-// 16 x 16 register transposes; false where this target has no such path (the caller's scalar
+// register transposes; false where this target has no such path (the caller's scalar
 // loop then packs it).
 bool SgemmTransposePanel(const float* B, std::int64_t ldb, std::int64_t k0, std::int64_t kc, std::int64_t j,
                          std::int64_t cols, std::int64_t nr, float* HWY_RESTRICT dst) {
@@ -150,6 +184,18 @@ bool SgemmTransposePanel(const float* B, std::int64_t ldb, std::int64_t k0, std:
   for (; k + 16 <= kc; k += 16) {
     for (std::int64_t c0 = 0; c0 < 32; c0 += 16)
       Transpose16x16(B + (j + c0) * ldb + k0 + k, ldb, cols - c0, dst + k * nr + c0, nr);
+  }
+  for (std::int64_t c = 0; c < nr; ++c) {
+    const float* src = B + (j + c) * ldb + k0;
+    for (std::int64_t kk = k; kk < kc; ++kk) dst[kk * nr + c] = c < cols ? src[kk] : 0.0f;
+  }
+  return true;
+#elif HWY_TARGET == HWY_AVX2
+  if (nr != 16) return false;
+  std::int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    for (std::int64_t c0 = 0; c0 < 16; c0 += 8)
+      Transpose8x8(B + (j + c0) * ldb + k0 + k, ldb, cols - c0, dst + k * nr + c0, nr);
   }
   for (std::int64_t c = 0; c < nr; ++c) {
     const float* src = B + (j + c) * ldb + k0;

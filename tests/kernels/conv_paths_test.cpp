@@ -1,0 +1,105 @@
+// Every float32 convolution path (im2col + GEMM, oneDNN direct, oneDNN Winograd where the CPU
+// has it) against the float64 im2col kernel, pass by pass, on the cnn_step shapes and on
+// shapes with stride, no padding, a non-square kernel and a single input channel.
+#include <gtest/gtest.h>
+#include <keel/keel.h>
+
+#include <cmath>
+#include <vector>
+
+#include "kernels/cpu/conv.h"
+#include "support/gradcheck.h"
+
+using keel::Tensor;
+using keel::kernels::Conv2dShape;
+using keel::kernels::ConvPath;
+
+namespace {
+
+Tensor rnd(const keel::Dims& s, std::uint64_t seed) {
+  return keel::testing::rand_input(s, -1, 1, seed).detach().to_float();
+}
+
+double max_abs_diff(const Tensor& a, const Tensor& b) { return keel::testing::max_abs_diff(a, b); }
+
+struct Case {
+  Conv2dShape s;
+  const char* name;
+};
+
+Conv2dShape make(std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w, std::int64_t o,
+                 std::int64_t kh, std::int64_t kw, std::int64_t stride, std::int64_t pad) {
+  const std::int64_t oh = (h + 2 * pad - kh) / stride + 1, ow = (w + 2 * pad - kw) / stride + 1;
+  return {n, c, h, w, o, kh, kw, oh, ow, stride, stride, pad, pad, 1, 1, 1};
+}
+
+}  // namespace
+
+TEST(ConvPaths, EveryAvailablePathMatchesFloat64) {
+  const std::vector<Case> cases = {
+      {make(4, 1, 28, 28, 32, 3, 3, 1, 1), "cnn conv1 (batch 4)"},
+      {make(4, 32, 14, 14, 64, 3, 3, 1, 1), "cnn conv2 (batch 4)"},
+      {make(3, 8, 11, 9, 16, 3, 3, 2, 0), "stride 2, unpadded"},
+      {make(2, 5, 10, 12, 7, 5, 3, 1, 2), "5x3 kernel, 7 outputs"},
+  };
+  int paths_run = 0;
+  for (const Case& c : cases) {
+    const Conv2dShape& s = c.s;
+    Tensor x = rnd({s.n, s.c, s.h, s.w}, 1), w = rnd({s.o, s.c, s.kh, s.kw}, 2) * 0.3, b = rnd({s.o}, 3),
+           gy = rnd({s.n, s.o, s.oh, s.ow}, 4);
+    // The float64 reference on the same values.
+    Tensor xd = x.to_double(), wd = w.to_double(), bd = b.to_double(), gyd = gy.to_double();
+    Tensor yd = keel::empty({s.n, s.o, s.oh, s.ow}, keel::kFloat64),
+           gxd = keel::empty(xd.sizes(), keel::kFloat64), gwd = keel::empty(wd.sizes(), keel::kFloat64),
+           gbd = keel::empty({s.o}, keel::kFloat64);
+    keel::kernels::conv2d_forward(s, xd.data_ptr<double>(), wd.data_ptr<double>(), bd.data_ptr<double>(),
+                                  yd.data_ptr<double>());
+    keel::kernels::conv2d_backward(s, xd.data_ptr<double>(), wd.data_ptr<double>(), gyd.data_ptr<double>(),
+                                   gxd.data_ptr<double>(), gwd.data_ptr<double>(), gbd.data_ptr<double>());
+    for (ConvPath path : {ConvPath::kIm2col, ConvPath::kOnednnDirect, ConvPath::kOnednnWinograd}) {
+      if (!keel::kernels::conv2d_path_available(s, path)) continue;
+      ++paths_run;
+      Tensor y = keel::empty(yd.sizes()), gx = keel::empty(xd.sizes()), gw = keel::empty(wd.sizes()),
+             gb = keel::empty({s.o});
+      keel::kernels::conv2d_forward(s, path, x.data_ptr<float>(), w.data_ptr<float>(), b.data_ptr<float>(),
+                                    y.data_ptr<float>());
+      keel::kernels::conv2d_backward(s, path, x.data_ptr<float>(), w.data_ptr<float>(), gy.data_ptr<float>(),
+                                     gx.data_ptr<float>(), gw.data_ptr<float>(), gb.data_ptr<float>());
+      const int p = static_cast<int>(path);
+      EXPECT_LT(max_abs_diff(y.to_double(), yd), 1e-4) << c.name << ", path " << p;
+      EXPECT_LT(max_abs_diff(gx.to_double(), gxd), 1e-4) << c.name << ", path " << p;
+      EXPECT_LT(max_abs_diff(gw.to_double(), gwd), 1e-3) << c.name << ", path " << p;
+      EXPECT_LT(max_abs_diff(gb.to_double(), gbd), 1e-3) << c.name << ", path " << p;
+      // Only the weight gradient (the first layer of a network: its input needs none), and only
+      // the input gradient.
+      Tensor gw2 = keel::empty(wd.sizes()), gx2 = keel::empty(xd.sizes());
+      keel::kernels::conv2d_backward(s, path, x.data_ptr<float>(), w.data_ptr<float>(), gy.data_ptr<float>(),
+                                     nullptr, gw2.data_ptr<float>(), nullptr);
+      keel::kernels::conv2d_backward(s, path, x.data_ptr<float>(), w.data_ptr<float>(), gy.data_ptr<float>(),
+                                     gx2.data_ptr<float>(), nullptr, nullptr);
+      EXPECT_EQ(max_abs_diff(gw2, gw), 0.0) << c.name << ", path " << p;
+      EXPECT_EQ(max_abs_diff(gx2, gx), 0.0) << c.name << ", path " << p;
+    }
+  }
+  // im2col on every case, and oneDNN's direct convolution exists for these shapes on any x86-64
+  // CPU oneDNN supports.
+  EXPECT_GE(paths_run, 8);
+}
+
+TEST(ConvPaths, PlanDependsOnlyOnTheShape) {
+  auto same = [](const keel::kernels::ConvPlan& a, const keel::kernels::ConvPlan& b) {
+    return a.forward == b.forward && a.backward_data == b.backward_data &&
+           a.backward_weights == b.backward_weights;
+  };
+  const Conv2dShape s = make(64, 32, 14, 14, 64, 3, 3, 1, 1);
+  const keel::kernels::ConvPlan first = keel::kernels::conv2d_plan(s);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(same(keel::kernels::conv2d_plan(s), first));
+  for (ConvPath p : {first.forward, first.backward_data, first.backward_weights})
+    EXPECT_TRUE(keel::kernels::conv2d_path_available(s, p));
+  // Grouped and small convolutions stay on im2col.
+  Conv2dShape grouped = make(64, 32, 14, 14, 64, 3, 3, 1, 1);
+  grouped.groups = 2;
+  const keel::kernels::ConvPlan im2col{ConvPath::kIm2col, ConvPath::kIm2col, ConvPath::kIm2col};
+  EXPECT_TRUE(same(keel::kernels::conv2d_plan(grouped), im2col));
+  EXPECT_TRUE(same(keel::kernels::conv2d_plan(make(2, 8, 9, 9, 8, 3, 3, 1, 1)), im2col));
+}
