@@ -56,7 +56,8 @@ TEST(ConvPaths, EveryAvailablePathMatchesFloat64) {
                                   yd.data_ptr<double>());
     keel::kernels::conv2d_backward(s, xd.data_ptr<double>(), wd.data_ptr<double>(), gyd.data_ptr<double>(),
                                    gxd.data_ptr<double>(), gwd.data_ptr<double>(), gbd.data_ptr<double>());
-    for (ConvPath path : {ConvPath::kIm2col, ConvPath::kOnednnDirect, ConvPath::kOnednnWinograd}) {
+    for (ConvPath path :
+         {ConvPath::kIm2col, ConvPath::kOnednnDirect, ConvPath::kOnednnGemm, ConvPath::kOnednnWinograd}) {
       if (!keel::kernels::conv2d_path_available(s, path)) continue;
       ++paths_run;
       Tensor y = keel::empty(yd.sizes()), gx = keel::empty(xd.sizes()), gw = keel::empty(wd.sizes()),

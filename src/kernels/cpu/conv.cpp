@@ -251,6 +251,8 @@ bool conv2d_path_available(const Conv2dShape& s, ConvPath path) {
       return onednn_conv2d_available(s, OnednnConvAlgo::kWinograd);
     case ConvPath::kOnednnDirect:
       return onednn_conv2d_available(s, OnednnConvAlgo::kDirect);
+    case ConvPath::kOnednnGemm:
+      return onednn_conv2d_available(s, OnednnConvAlgo::kPlainGemm);
   }
   return false;
 }
@@ -264,6 +266,8 @@ void conv2d_forward(const Conv2dShape& s, ConvPath path, const float* x, const f
       return onednn_conv2d_forward(s, OnednnConvAlgo::kWinograd, x, w, b, y);
     case ConvPath::kOnednnDirect:
       return onednn_conv2d_forward(s, OnednnConvAlgo::kDirect, x, w, b, y);
+    case ConvPath::kOnednnGemm:
+      return onednn_conv2d_forward(s, OnednnConvAlgo::kPlainGemm, x, w, b, y);
   }
 }
 
@@ -276,6 +280,8 @@ void conv2d_backward(const Conv2dShape& s, ConvPath path, const float* x, const 
       return onednn_conv2d_backward(s, OnednnConvAlgo::kWinograd, x, w, gy, gx, gw, gb);
     case ConvPath::kOnednnDirect:
       return onednn_conv2d_backward(s, OnednnConvAlgo::kDirect, x, w, gy, gx, gw, gb);
+    case ConvPath::kOnednnGemm:
+      return onednn_conv2d_backward(s, OnednnConvAlgo::kPlainGemm, x, w, gy, gx, gw, gb);
   }
 }
 
