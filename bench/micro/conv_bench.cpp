@@ -3,7 +3,7 @@
 // kernels so that what is timed is what conv2d_plan chooses between:
 //   cmake -DKEEL_BUILD_BENCH=ON ... && ./keel_conv_bench --benchmark_repetitions=5
 //   (the pass labels: 0 forward, 1 backward data, 2 backward weights + bias; path 0 im2col,
-//   1 oneDNN Winograd, 2 oneDNN direct)
+//   1 oneDNN Winograd, 2 oneDNN direct, 3 oneDNN on plain layouts)
 // A path oneDNN has no implementation for on this CPU (Winograd without AVX-512) is skipped.
 #include <benchmark/benchmark.h>
 #include <keel/keel.h>
@@ -37,9 +37,10 @@ void BM_Conv(benchmark::State& state) {
     return;
   }
   if (path != ConvPath::kIm2col) {
-    state.SetLabel(keel::kernels::onednn_conv2d_impl(s, path == ConvPath::kOnednnWinograd
-                                                            ? keel::kernels::OnednnConvAlgo::kWinograd
-                                                            : keel::kernels::OnednnConvAlgo::kDirect));
+    const auto algo = path == ConvPath::kOnednnWinograd ? keel::kernels::OnednnConvAlgo::kWinograd
+                      : path == ConvPath::kOnednnDirect ? keel::kernels::OnednnConvAlgo::kDirect
+                                                        : keel::kernels::OnednnConvAlgo::kPlainGemm;
+    state.SetLabel(keel::kernels::onednn_conv2d_impl(s, algo));
   }
   keel::Tensor x = keel::rand({s.n, s.c, s.h, s.w}), w = keel::rand({s.o, s.c, s.kh, s.kw}),
                b = keel::rand({s.o}), gy = keel::rand({s.n, s.o, s.oh, s.ow});
@@ -73,7 +74,8 @@ void Args(benchmark::internal::Benchmark* b) {
   for (std::int64_t threads : {1, 2})
     for (std::int64_t sh : {0, 1})
       for (std::int64_t pass : {kForward, kBackwardData, kBackwardWeights})
-        for (ConvPath path : {ConvPath::kIm2col, ConvPath::kOnednnDirect, ConvPath::kOnednnWinograd})
+        for (ConvPath path :
+             {ConvPath::kIm2col, ConvPath::kOnednnDirect, ConvPath::kOnednnGemm, ConvPath::kOnednnWinograd})
           b->Args({sh, static_cast<std::int64_t>(path), pass, threads});
 }
 

@@ -56,7 +56,8 @@ TEST(ConvPaths, EveryAvailablePathMatchesFloat64) {
                                   yd.data_ptr<double>());
     keel::kernels::conv2d_backward(s, xd.data_ptr<double>(), wd.data_ptr<double>(), gyd.data_ptr<double>(),
                                    gxd.data_ptr<double>(), gwd.data_ptr<double>(), gbd.data_ptr<double>());
-    for (ConvPath path : {ConvPath::kIm2col, ConvPath::kOnednnDirect, ConvPath::kOnednnWinograd}) {
+    for (ConvPath path :
+         {ConvPath::kIm2col, ConvPath::kOnednnDirect, ConvPath::kOnednnGemm, ConvPath::kOnednnWinograd}) {
       if (!keel::kernels::conv2d_path_available(s, path)) continue;
       ++paths_run;
       Tensor y = keel::empty(yd.sizes()), gx = keel::empty(xd.sizes()), gw = keel::empty(wd.sizes()),
@@ -102,4 +103,16 @@ TEST(ConvPaths, PlanDependsOnlyOnTheShape) {
   const keel::kernels::ConvPlan im2col{ConvPath::kIm2col, ConvPath::kIm2col, ConvPath::kIm2col};
   EXPECT_TRUE(same(keel::kernels::conv2d_plan(grouped), im2col));
   EXPECT_TRUE(same(keel::kernels::conv2d_plan(make(2, 8, 9, 9, 8, 3, 3, 1, 1)), im2col));
+  // On a CPU without Winograd, a threaded run keeps im2col (it splits the batch over threads).
+  if (!keel::kernels::conv2d_path_available(s, ConvPath::kOnednnWinograd)) {
+    const int threads = keel::get_num_threads();
+    keel::set_num_threads(2);
+    EXPECT_TRUE(same(keel::kernels::conv2d_plan(s), im2col));
+    keel::set_num_threads(1);
+    const keel::kernels::ConvPlan one = keel::kernels::conv2d_plan(s);
+    EXPECT_EQ(one.forward, ConvPath::kOnednnDirect);
+    EXPECT_EQ(one.backward_data, ConvPath::kOnednnDirect);
+    EXPECT_EQ(one.backward_weights, ConvPath::kIm2col);
+    keel::set_num_threads(threads);
+  }
 }

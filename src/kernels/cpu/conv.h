@@ -17,6 +17,7 @@ enum class ConvPath {
   kIm2col,          // im2col + keel's GEMM, one sample at a time
   kOnednnWinograd,  // oneDNN Winograd F(4x4, 3x3) (AVX-512 CPUs)
   kOnednnDirect,    // oneDNN direct convolution on channel-blocked layouts
+  kOnednnGemm,      // oneDNN on the plain NCHW layouts: its own im2col + JIT sgemm
 };
 
 // The paths a float32 convolution of this shape takes, pass by pass: the fastest measured for

@@ -65,8 +65,11 @@ std::unique_ptr<Prims> create(const Conv2dShape& s, OnednnConvAlgo algo) {
   const auto f32 = memory::data_type::f32;
   const auto alg = algo == OnednnConvAlgo::kWinograd ? dnnl::algorithm::convolution_winograd
                                                      : dnnl::algorithm::convolution_direct;
-  memory::desc src(src_dims(s), f32, Tag::any), wei(wei_dims(s), f32, Tag::any),
-      dst(dst_dims(s), f32, Tag::any), bias({s.o}, f32, Tag::x);
+  // kPlainGemm pins the user's layouts; the others let oneDNN choose (reordered around calls).
+  const bool plain = algo == OnednnConvAlgo::kPlainGemm;
+  memory::desc src(src_dims(s), f32, plain ? Tag::nchw : Tag::any),
+      wei(wei_dims(s), f32, plain ? Tag::oihw : Tag::any),
+      dst(dst_dims(s), f32, plain ? Tag::nchw : Tag::any), bias({s.o}, f32, Tag::x);
   const memory::dims stride{s.sh, s.sw}, pad_l{s.ph, s.pw};
   // Right/bottom padding that yields the output size: oh = (h + ph + pr - kh) / sh + 1.
   const memory::dims pr{(s.oh - 1) * s.sh + s.kh - s.h - s.ph, (s.ow - 1) * s.sw + s.kw - s.w - s.pw};
