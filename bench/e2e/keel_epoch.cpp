@@ -49,8 +49,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   const auto t0 = Clock::now();
-  auto train = data::fashion_mnist(true);
-  auto test = data::fashion_mnist(false);
+  // As `keel train` loads them: uint8 pixels converted per batch (the same float values as
+  // decoding the whole set up front, a quarter of the memory and no 188 MB conversion pass).
+  auto train = data::fashion_mnist_bytes(true);
+  auto test = data::fashion_mnist_bytes(false);
   data::DataLoader loader(train, {.batch_size = 128, .shuffle = true, .drop_last = false, .seed = seed});
   model->train();
   for (const data::Batch& b : loader) step(b.data.reshape({b.size(), -1}), b.target);

@@ -64,16 +64,7 @@ void draw_panel(std::string& out, const std::vector<BiasVarianceRow>& rows, cons
   auto X = [&](std::size_t i) { return left + (static_cast<double>(i) + 0.5) / n * (right - left); };
 
   svg.text((left + right) / 2, top - 8, heading, "middle", " font-weight=\"bold\"");
-  out += "<rect x=\"" + SvgWriter::px(left) + "\" y=\"" + SvgWriter::px(top) + "\" width=\"" +
-         SvgWriter::px(right - left) + "\" height=\"" + SvgWriter::px(bottom - top) +
-         "\" fill=\"none\" stroke=\"#444\"/>\n";
-  const int ny = static_cast<int>(std::lround((ay.hi - ay.lo) / ay.step));
-  for (int i = 0; i <= ny; ++i) {
-    const double v = ay.lo + i * ay.step, y = Y(v);
-    if (i > 0 && i < ny) svg.line(left, y, right, y, "#e5e5e5");
-    svg.line(left - 4, y, left, y, "#444");
-    svg.text(left - 7, y + 4, fixed(v, decimals_for(ay.step)), "end");
-  }
+  svg.frame_with_y_ticks(ay, left, top, right, bottom, /*percent=*/false);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     svg.line(X(i), bottom, X(i), bottom + 4, "#444");
     svg.text(X(i), bottom + 17, rows[i].variant, "middle");

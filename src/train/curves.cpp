@@ -163,21 +163,7 @@ void draw_panel(std::string& out, const PanelSpec& spec, const std::vector<Serie
   svg.text((left + right) / 2, y0 + 16,
            fitted ? std::string(spec.title) + " (axis fits the runs that did not diverge)" : spec.title,
            "middle", " font-weight=\"bold\"");
-  out += "<rect x=\"" + SvgWriter::px(left) + "\" y=\"" + SvgWriter::px(top) + "\" width=\"" +
-         SvgWriter::px(right - left) + "\" height=\"" + SvgWriter::px(bottom - top) +
-         "\" fill=\"none\" stroke=\"#444\"/>\n";
-
-  // Ticks and grid lines. Indices, not accumulated doubles, so the last tick is not lost to rounding.
-  const int ydec = decimals_for(spec.percent ? ay.step * 100 : ay.step);
-  const int ny = static_cast<int>(std::lround((ay.hi - ay.lo) / ay.step));
-  for (int i = 0; i <= ny; ++i) {
-    double v = ay.lo + i * ay.step;
-    double y = Y(v);
-    if (i > 0 && i < ny) svg.line(left, y, right, y, "#e5e5e5");
-    svg.line(left - 4, y, left, y, "#444");
-    std::string label = spec.percent ? fixed(v * 100, ydec) + "%" : fixed(v, ydec);
-    svg.text(left - 7, y + 4, label, "end");
-  }
+  svg.frame_with_y_ticks(ay, left, top, right, bottom, spec.percent);
   const int nx = static_cast<int>(std::lround((ax.hi - ax.lo) / ax.step));
   for (int i = 0; i <= nx; ++i) {
     double v = ax.lo + i * ax.step;

@@ -166,16 +166,7 @@ std::string learning_curve_svg(const std::vector<LearningCurvePoint>& points, co
   out +=
       "<title>" + xml_escape(title) + "</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
   svg.text(width / 2, 22, title, "middle", " font-size=\"15\" font-weight=\"bold\"");
-  out += "<rect x=\"" + SvgWriter::px(left) + "\" y=\"" + SvgWriter::px(top) + "\" width=\"" +
-         SvgWriter::px(right - left) + "\" height=\"" + SvgWriter::px(bottom - top) +
-         "\" fill=\"none\" stroke=\"#444\"/>\n";
-  const int ny = static_cast<int>(std::lround((ay.hi - ay.lo) / ay.step));
-  for (int i = 0; i <= ny; ++i) {
-    const double v = ay.lo + i * ay.step, y = Y(v);
-    if (i > 0 && i < ny) svg.line(left, y, right, y, "#e5e5e5");
-    svg.line(left - 4, y, left, y, "#444");
-    svg.text(left - 7, y + 4, fixed(v * 100, decimals_for(ay.step * 100)) + "%", "end");
-  }
+  svg.frame_with_y_ticks(ay, left, top, right, bottom, /*percent=*/true);
   for (double decade = llo; decade <= lhi; ++decade)
     for (double m : {1.0, 2.0, 5.0}) {
       const double v = m * std::pow(10.0, decade);

@@ -70,6 +70,22 @@ class SvgWriter {
     out_ += "<text x=\"" + px(x) + "\" y=\"" + px(y) + "\" text-anchor=\"" + anchor + "\"" + extra + ">" +
             xml_escape(s) + "</text>\n";
   }
+  // The plot area's frame, with the y axis' ticks, labels and grid lines; `percent` labels a
+  // fraction as a percentage (accuracy, error). Ticks by index, not accumulated doubles, so
+  // the last one is not lost to rounding.
+  void frame_with_y_ticks(const Axis& ay, double left, double top, double right, double bottom,
+                          bool percent) {
+    out_ += "<rect x=\"" + px(left) + "\" y=\"" + px(top) + "\" width=\"" + px(right - left) +
+            "\" height=\"" + px(bottom - top) + "\" fill=\"none\" stroke=\"#444\"/>\n";
+    const int decimals = decimals_for(percent ? ay.step * 100 : ay.step);
+    const int ny = static_cast<int>(std::lround((ay.hi - ay.lo) / ay.step));
+    for (int i = 0; i <= ny; ++i) {
+      const double v = ay.lo + i * ay.step, y = ay.map(v, bottom, top);
+      if (i > 0 && i < ny) line(left, y, right, y, "#e5e5e5");
+      line(left - 4, y, left, y, "#444");
+      text(left - 7, y + 4, percent ? fixed(v * 100, decimals) + "%" : fixed(v, decimals), "end");
+    }
+  }
   static std::string px(double v) { return detail::fixed(v, 1); }
 
  private:

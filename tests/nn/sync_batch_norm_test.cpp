@@ -16,27 +16,18 @@
 #include <vector>
 
 #include "support/gradcheck.h"
+#include "support/tensor_near.h"
 #include "support/thread_process_group.h"
 
 using namespace keel;
+using keel::testing::leaf;
 using keel::testing::max_abs_diff;
+using keel::testing::near;
 using keel::testing::rand_input;
 using keel::testing::run_ranks;
 using Group = std::shared_ptr<dist::ProcessGroup>;
 
 namespace {
-
-// |a - b| <= atol + rtol * max|b|, both converted to float64.
-::testing::AssertionResult near(const Tensor& a, const Tensor& b, double atol, double rtol = 0.0) {
-  if (a.sizes() != b.sizes())
-    return ::testing::AssertionFailure() << "shape " << a.sizes() << " vs " << b.sizes();
-  const double d = max_abs_diff(a, b);
-  const double tol = atol + rtol * (b.numel() ? b.detach().abs().max().item() : 0.0);
-  if (d <= tol) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "max |a - b| = " << d << " > " << tol;
-}
-
-Tensor leaf(const Tensor& t) { return t.detach().clone().requires_grad_(); }
 
 // ---- nn::SyncBatchNorm ------------------------------------------------------------------------
 
