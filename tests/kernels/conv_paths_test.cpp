@@ -40,6 +40,7 @@ TEST(ConvPaths, EveryAvailablePathMatchesFloat64) {
       {make(4, 1, 28, 28, 32, 3, 3, 1, 1), "cnn conv1 (batch 4)"},
       {make(4, 32, 14, 14, 64, 3, 3, 1, 1), "cnn conv2 (batch 4)"},
       {make(3, 8, 11, 9, 16, 3, 3, 2, 0), "stride 2, unpadded"},
+      {make(2, 8, 12, 12, 8, 3, 3, 2, 0), "stride 2, last row and column unread"},
       {make(2, 5, 10, 12, 7, 5, 3, 1, 2), "5x3 kernel, 7 outputs"},
   };
   int paths_run = 0;

@@ -1,10 +1,12 @@
 // oneDNN convolution primitives behind keel's NCHW float32 conv2d (see conv_onednn.h).
 //
-// Why two algorithms: on AVX-512 machines Winograd F(4x4, 3x3) computes a 4x4 output tile
+// Why several algorithms: on AVX-512 machines Winograd F(4x4, 3x3) computes a 4x4 output tile
 // with 36 products of transformed values instead of 144 (measured on (64, 32, 28, 28) -> 64,
 // 3x3, pad 1, one thread: ~40 ms for forward + both backward passes against ~60 ms direct).
 // oneDNN has no Winograd kernel for AVX2; there its direct JIT convolution on 8-channel
-// blocks is what can beat im2col + GEMM (conv.cpp picks per shape, docs/benchmarks.md).
+// blocks is what can beat im2col + GEMM. The plain-layout variant (oneDNN's own im2col +
+// sgemm) is there to be measured. conv2d_plan in conv.cpp picks per pass and shape
+// (docs/benchmarks.md, issue 14).
 #include "kernels/cpu/conv_onednn.h"
 
 #include <omp.h>
