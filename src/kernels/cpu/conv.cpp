@@ -232,18 +232,14 @@ ConvPlan conv2d_plan(const Conv2dShape& s) {
   // Winograd first: where oneDNN has it (AVX-512), it does 4x fewer multiplies in every pass.
   if (conv2d_path_available(s, ConvPath::kOnednnWinograd))
     return {ConvPath::kOnednnWinograd, ConvPath::kOnednnWinograd, ConvPath::kOnednnWinograd};
-  // Else, at one thread, oneDNN's direct convolution for the forward and backward-data passes
-  // when both channel counts fill its 8-channel blocks: on AVX2 (Zen 3) 1.36x and 1.53x
-  // im2col + GEMM on cnn_step's 32 -> 64 layer. Its backward-weights pass was level there, and
-  // with one input channel (the 1 -> 32 layer) its passes were at best even (forward) or 3-4x
-  // slower (backward): those stay on im2col. At two threads im2col's split of the batch (one
-  // fork per pass) was faster than oneDNN's (1.5x forward, 1.9x backward data, on the shared
-  // machine), so threaded runs stay on im2col too.
-  const bool one_thread = omp_in_parallel() || omp_get_max_threads() == 1;
-  const ConvPath blocked =
-      one_thread && s.c >= 8 && s.o >= 8 && conv2d_path_available(s, ConvPath::kOnednnDirect)
-          ? ConvPath::kOnednnDirect
-          : ConvPath::kIm2col;
+  // Else oneDNN's direct convolution for the forward and backward-data passes when both
+  // channel counts fill its 8-channel blocks: on AVX2 (Zen 3, quiet) 1.41x and 1.70x im2col +
+  // GEMM on cnn_step's 32 -> 64 layer at one thread, 1.44x and 1.73x at two. Its
+  // backward-weights pass was level, and with one input channel (the 1 -> 32 layer) its passes
+  // were at best even (forward) or 3-4x slower (backward): those stay on im2col.
+  const ConvPath blocked = s.c >= 8 && s.o >= 8 && conv2d_path_available(s, ConvPath::kOnednnDirect)
+                               ? ConvPath::kOnednnDirect
+                               : ConvPath::kIm2col;
   return {blocked, blocked, ConvPath::kIm2col};
 }
 
