@@ -27,7 +27,7 @@ config=configs/fast.toml
 [ -x "$keel" ] || { echo "fast_vs_pytorch.sh: build keel first (cmake --build --preset release)" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
 field() { python3 -c "import json,sys; v=json.loads(sys.stdin.read())['$1']; print(v if v is not None else 'nan')"; }
 k_train=(); k_wall=(); p_train=()
 for run in $(seq "$runs"); do
