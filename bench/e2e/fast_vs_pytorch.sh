@@ -27,13 +27,16 @@ config=configs/fast.toml
 [ -x "$keel" ] || { echo "fast_vs_pytorch.sh: build keel first (cmake --build --preset release)" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
 field() { python3 -c "import json,sys; v=json.loads(sys.stdin.read())['$1']; print(v if v is not None else 'nan')"; }
 k_train=(); k_wall=(); p_train=()
 for run in $(seq "$runs"); do
   echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
   start=$(date +%s.%N)
-  "$keel" train "$config" --set train.threads=1 --run-dir "$out/keel" --overwrite </dev/null >"$out/keel.log" 2>&1
+  if ! "$keel" train "$config" --set train.threads=1 --run-dir "$out/keel" --overwrite </dev/null >"$out/keel.log" 2>&1; then
+    cat "$out/keel.log" >&2
+    exit 1
+  fi
   end=$(date +%s.%N)
   acc=$(grep -o 'test accuracy [0-9.]*' "$out/keel.log" | awk '{print $3}')
   train_s=$(awk -F, 'NR > 1 {s += $NF} END {printf "%.3f", s}' "$out/keel/metrics.csv")
@@ -49,4 +52,5 @@ kt=$(printf '%s\n' "${k_train[@]}" | median)
 kw=$(printf '%s\n' "${k_wall[@]}" | median)
 pt=$(printf '%s\n' "${p_train[@]}" | median)
 echo "median of $runs: keel train_s $kt (wall_s $kw), pytorch train_s to 90% $pt"
-python3 -c "print('pytorch / keel: %.2fx (training time), %.2fx (keel whole process)' % ($pt / $kt, $pt / $kw))"
+# A PyTorch run that never reached 90% counts as nan, and so does any median it enters.
+python3 -c "print('pytorch / keel: %.2fx (training time), %.2fx (keel whole process)' % (float('$pt') / $kt, float('$pt') / $kw))"
