@@ -2,7 +2,8 @@
 // Builds the models `keel train` runs from a Config: the MLP (Linear -> norm -> activation ->
 // dropout per hidden layer) and the CNN (two Conv2d-norm-ReLU-MaxPool blocks, then
 // Linear(3136, 128)-ReLU-Dropout-Linear), the row-sequential GRU/LSTM (ImageRows -> GRU or LSTM,
-// batch_first -> LastStep -> LayerNorm (model.norm = layer) -> Dropout -> Linear), and applies the configured weight initialization.
+// batch_first -> LastStep -> LayerNorm (model.norm = layer) -> Dropout -> Linear), and applies the configured
+// weight initialization.
 #include <memory>
 
 #include "keel/nn/container.h"
