@@ -14,10 +14,12 @@
 #include "keel/io/safetensors.h"
 #include "keel/train/trainer.h"
 #include "support/errors.h"
+#include "support/quiet_trainer.h"
 
 namespace keel::train {
 namespace {
 
+using testing::QuietTrainer;
 using testing::TempDir;
 
 class RankZeroOfTwo : public dist::ProcessGroup {
@@ -59,49 +61,44 @@ Config csv_config(const TempDir& tmp, std::int64_t epochs) {
   return c;
 }
 
-TrainerOptions quiet(std::ostringstream& sink, const std::string& dir = "", std::int64_t stop_after = 0,
+// QuietTrainer's options, on `group` (null: this process alone).
+TrainerOptions quiet(QuietTrainer& q, const std::string& dir = "", std::int64_t stop_after = 0,
                      std::shared_ptr<dist::ProcessGroup> group = nullptr) {
-  TrainerOptions o;
-  o.run_dir = dir;
-  o.out = &sink;
-  o.err = &sink;
-  o.progress = 0;
-  o.handle_sigint = false;
-  o.stop_after_steps = stop_after;
+  TrainerOptions o = q.options(dir, stop_after);
   o.group = std::move(group);
   return o;
 }
 
 TEST(RankCountResume, AStateFromAnEpochsEndContinuesOnAnotherRankCount) {
   TempDir tmp;
-  std::ostringstream sink;
-  ASSERT_EQ(Trainer(csv_config(tmp, 1), quiet(sink, tmp.file("run"))).run().exit_code, 0);
-  TrainResult r = Trainer::resume(tmp.file("run"), {"train.epochs=2"},
-                                  quiet(sink, "", 0, std::make_shared<RankZeroOfTwo>()))
-                      .run();
-  ASSERT_EQ(r.exit_code, 0) << r.message << sink.str();
+  QuietTrainer q;
+  ASSERT_EQ(Trainer(csv_config(tmp, 1), quiet(q, tmp.file("run"))).run().exit_code, 0);
+  TrainResult r =
+      Trainer::resume(tmp.file("run"), {"train.epochs=2"}, quiet(q, "", 0, std::make_shared<RankZeroOfTwo>()))
+          .run();
+  ASSERT_EQ(r.exit_code, 0) << r.message << q.err.str();
   EXPECT_EQ(r.log.size(), 2u);
   const auto meta = io::read_safetensors_header(tmp.file("run") + "/" + kStateFile).metadata;
   ASSERT_TRUE(meta.count("keel.dist.world_size"));
   EXPECT_EQ(meta.at("keel.dist.world_size"), "2");
   // 96 training rows: 3 steps of 16 per rank and epoch, where one process took 6.
-  EXPECT_NE(sink.str().find("3 steps per epoch, 2 epochs, data-parallel on 2 ranks"), std::string::npos)
-      << sink.str();
+  EXPECT_NE(q.out.str().find("3 steps per epoch, 2 epochs, data-parallel on 2 ranks"), std::string::npos)
+      << q.out.str();
 }
 
 TEST(RankCountResume, AStateFromPartWayThroughAnEpochResumesOnlyOnItsRankCount) {
   TempDir tmp;
-  std::ostringstream sink;
-  ASSERT_EQ(Trainer(csv_config(tmp, 2), quiet(sink, tmp.file("run"), /*stop_after=*/2)).run().exit_code, 130);
+  QuietTrainer q;
+  ASSERT_EQ(Trainer(csv_config(tmp, 2), quiet(q, tmp.file("run"), /*stop_after=*/2)).run().exit_code, 130);
   const std::string err = testing::error_of([&] {
-    Trainer::resume(tmp.file("run"), {}, quiet(sink, "", 0, std::make_shared<RankZeroOfTwo>())).run();
+    Trainer::resume(tmp.file("run"), {}, quiet(q, "", 0, std::make_shared<RankZeroOfTwo>())).run();
   });
   EXPECT_NE(err.find("saved part way through epoch 1 by 1 process, so it resumes only on 1 process (this run "
                      "has 2)"),
             std::string::npos)
       << err;
   // In one process it continues.
-  EXPECT_EQ(Trainer::resume(tmp.file("run"), {}, quiet(sink)).run().exit_code, 0);
+  EXPECT_EQ(Trainer::resume(tmp.file("run"), {}, quiet(q)).run().exit_code, 0);
 }
 
 }  // namespace
