@@ -79,7 +79,7 @@ void bench_step(keel::dist::ProcessGroup& g, const bench::StepSpec& spec, int th
   auto group = keel::dist::world();
   auto ddp = std::make_shared<keel::nn::parallel::DistributedDataParallel>(
       bench::keel_model(spec), group,
-      keel::nn::parallel::DDPOptions{true, bucket_mb, /*gradient_as_bucket_view=*/true});
+      keel::nn::parallel::DDPOptions{std::getenv("NOBB") == nullptr, bucket_mb, /*gradient_as_bucket_view=*/true});
   keel::optim::SGD opt(ddp->parameters(), keel::optim::SGDOptions{0.01, 0.9, 0.0, 5e-4});
   keel::nn::CrossEntropyLoss criterion;
   auto step = [&] {

@@ -457,22 +457,18 @@ class RunSession {
     m.train_loss = all.loss / static_cast<double>(all.seen);
     m.train_acc = static_cast<double>(all.correct) / static_cast<double>(all.seen);
     if (val_loader_) {
-      // Rank 0 evaluates (every rank holds the same weights) and tells the others, so that
-      // the decisions made from it (best epoch, early stopping) are the same on every rank.
-      Tensor v = zeros({2}, kFloat64);
-      if (leader_) {
-        // Training batches and evaluation batches (1000 images) need blocks of other sizes:
-        // handing the cached ones back at each switch keeps the two sets from adding up at the
-        // run's peak memory, for a few milliseconds of page faults per epoch.
-        allocator::empty_cache();
-        EvalResult r = evaluate(*model_, *val_loader_, data_.classes);
-        allocator::empty_cache();
-        v.data_ptr<double>()[0] = r.loss;
-        v.data_ptr<double>()[1] = r.accuracy;
-      }
-      if (ranks_ > 1) group_->broadcast(v, 0);
-      m.val_loss = v.data_ptr<double>()[0];
-      m.val_acc = v.data_ptr<double>()[1];
+      // Training batches and evaluation batches (1000 images) need blocks of other sizes:
+      // handing the cached ones back at each switch keeps the two sets from adding up at the
+      // run's peak memory, for a few milliseconds of page faults per epoch.
+      allocator::empty_cache();
+      // Under mpirun the ranks split the validation batches (the replicas hold the same weights;
+      // the buffers are made rank 0's, which its checkpoint saves), and every rank gets the
+      // merged result, so the decisions made from it (best epoch, early stopping) agree.
+      if (auto* ddp = dynamic_cast<nn::parallel::DistributedDataParallel*>(net_.get())) ddp->sync_buffers();
+      const EvalResult r = evaluate(*model_, *val_loader_, data_.classes, *group_);
+      allocator::empty_cache();
+      m.val_loss = r.loss;
+      m.val_acc = r.accuracy;
     }
     m.lr = last_lr_;
     m.grad_norm = sums_.norms ? sums_.grad_norm / static_cast<double>(sums_.norms) : NAN;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "keel/data/dataloader.h"
+#include "keel/dist/process_group.h"
 #include "keel/nn/module.h"
 
 namespace keel::train {
@@ -22,6 +23,13 @@ struct EvalResult {
 };
 
 EvalResult evaluate(nn::Module& model, data::DataLoader& loader, std::int64_t classes);
+
+// The same evaluation spread over a data-parallel group: rank r evaluates the loader's batches
+// r, r + N, r + 2N, ... and the sums are allreduced, so every rank returns the whole loader's
+// result (evaluate()'s, up to the order in which the loss is summed). A collective: every rank
+// calls it with the same loader and replicas that hold the same weights and buffers.
+EvalResult evaluate(nn::Module& model, data::DataLoader& loader, std::int64_t classes,
+                    dist::ProcessGroup& group);
 
 // The per-class table and the confusion matrix as text, with `names` as row labels.
 std::string format_per_class(const EvalResult& r, const std::vector<std::string>& names);

@@ -86,6 +86,10 @@ Tensor DistributedDataParallel::forward(const Tensor& input) {
   return module_->forward(input);
 }
 
+void DistributedDataParallel::sync_buffers() {
+  if (group_->size() > 1) broadcast_all(*group_, module_->buffers());
+}
+
 bool DistributedDataParallel::require_backward_grad_sync() const { return reducer_->sync; }
 
 const DistributedDataParallel::Stats& DistributedDataParallel::stats() const { return reducer_->stats; }

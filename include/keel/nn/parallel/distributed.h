@@ -68,6 +68,11 @@ class DistributedDataParallel : public Module {
   // outside no_sync), then runs the module.
   Tensor forward(const Tensor& input) override;
 
+  // Copies rank 0's buffers to every rank now (one broadcast per dtype): what forward does
+  // under broadcast_buffers, for a caller about to use the replicas outside training (a
+  // data-parallel evaluation, where every rank must see the running statistics rank 0 saves).
+  void sync_buffers();
+
   // The wrapped module (what a checkpoint saves, without the "module." prefix).
   std::shared_ptr<Module> module() const { return module_; }
   const std::shared_ptr<dist::ProcessGroup>& process_group() const { return group_; }
