@@ -77,9 +77,13 @@ void bench_step(keel::dist::ProcessGroup& g, const bench::StepSpec& spec, int th
   keel::Tensor x = keel::randn(keel::Dims(spec.input_shape));
   keel::Tensor y = keel::randint(0, 10, {spec.batch()});
   auto group = keel::dist::world();
-  auto ddp = std::make_shared<keel::nn::parallel::DistributedDataParallel>(
-      bench::keel_model(spec), group,
-      keel::nn::parallel::DDPOptions{std::getenv("NOBB") == nullptr, bucket_mb, /*gradient_as_bucket_view=*/true});
+  // As `keel train` runs it: gradients as bucket views, buffers synced after forward.
+  keel::nn::parallel::DDPOptions options;
+  options.bucket_cap_mb = bucket_mb;
+  options.gradient_as_bucket_view = true;
+  options.buffer_sync = keel::nn::parallel::BufferSync::kPostForward;
+  auto ddp =
+      std::make_shared<keel::nn::parallel::DistributedDataParallel>(bench::keel_model(spec), group, options);
   keel::optim::SGD opt(ddp->parameters(), keel::optim::SGDOptions{0.01, 0.9, 0.0, 5e-4});
   keel::nn::CrossEntropyLoss criterion;
   auto step = [&] {

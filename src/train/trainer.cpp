@@ -206,6 +206,7 @@ class RunSession {
     // The gradients live in DDP's buckets (no copies in and out of them each step).
     nn::parallel::DDPOptions ddp_options;
     ddp_options.gradient_as_bucket_view = true;
+    ddp_options.buffer_sync = nn::parallel::BufferSync::kPostForward;  // no wait before backward
     net_ = ranks_ > 1 ? std::make_shared<nn::parallel::DistributedDataParallel>(model_, group_, ddp_options)
                       : std::static_pointer_cast<nn::Module>(model_);
     params_ = model_->parameters();
@@ -356,20 +357,47 @@ class RunSession {
         if (i > 0) ++it;  // advanced lazily, so stopping never waits for a batch it won't use
         b = *it;
       }
-      if (!train_step(b, epoch, i)) return false;
+      if (!train_step(b, epoch, i)) {
+        drain_signal_exchange();
+        return false;
+      }
       samples_now += b.size();
       progress_.update(i + 1, sums_.loss / static_cast<double>(sums_.seen),
                        static_cast<double>(sums_.correct) / static_cast<double>(sums_.seen), samples_now);
-      if (g_stop_requested.load() ||
-          (options_.stop_after_steps > 0 && steps_this_call_ == options_.stop_after_steps))
+      // The test hook's step is the same on every rank; a signal is agreed on first.
+      if ((options_.stop_after_steps > 0 && steps_this_call_ == options_.stop_after_steps) ||
+          signal_on_any_rank(g_stop_requested.load()))
         stop_pending_ = true;
-      stop_pending_ = any_rank(stop_pending_);  // every rank stops at the same step
       if (stop_pending_ && i + 1 < steps_) {
+        drain_signal_exchange();
         save_mid_epoch(epoch, i + 1);
         return false;
       }
     }
+    if (drain_signal_exchange()) stop_pending_ = true;  // the last step's exchange
     return true;
+  }
+
+  // A signal reaches the ranks at different steps, and they must stop at the same one. In one
+  // process it counts at once. On several ranks each step's flag goes out in an asynchronous
+  // allreduce, which the communication thread runs while the next step computes, and is read
+  // one step later: every rank reads the same value at the same step, and no step waits for the
+  // other ranks over it (a blocking exchange per step cost every step a wait for the slowest).
+  bool signal_on_any_rank(bool mine) {
+    if (ranks_ == 1) return mine;
+    const bool seen = drain_signal_exchange();
+    signal_flag_ = full({1}, mine ? 1.0 : 0.0, kFloat64);
+    signal_exchange_ = group_->allreduce_async(signal_flag_, dist::ReduceOp::Max);
+    return seen;
+  }
+
+  // Waits for the exchange in flight (if any); true when it carried a signal. Every rank calls
+  // it at the same points, so the collectives stay paired.
+  bool drain_signal_exchange() {
+    if (!signal_exchange_) return false;
+    signal_exchange_->wait();
+    signal_exchange_.reset();
+    return signal_flag_.data_ptr<double>()[0] > 0;
   }
 
   // One optimizer step on batch `b`; false (and the result says why) on a non-finite loss or
@@ -381,19 +409,24 @@ class RunSession {
     const double loss_value = loss.item();
     std::string bad;
     double grad_norm = NAN;
-    // Ranks step together: when one rank's loss is not finite, none of them steps.
     const bool finite_here = std::isfinite(loss_value);
-    if (!any_rank(!finite_here)) {
+    if (!finite_here && ranks_ == 1) {
+      bad = "non-finite loss (" + nonfinite_text(loss_value) + ")";
+    } else {
       Tensor total =
           penalized_ ? loss + detail::penalty(c_, penalized_weights_) * c_.get_double("reg.lambda") : loss;
-      total.backward();  // under DDP, returns with the gradients averaged over the ranks
+      // Ranks step together. A rank whose loss is not finite backpropagates NaN: the averaged
+      // gradients, and so the norm, are then NaN on every rank, and every rank stops at this
+      // step without a collective of its own before backward.
+      total.backward(finite_here ? Tensor() : full_like(total, NAN));  // under DDP, returns averaged
       const double clip = c_.get_double("train.clip_grad_norm");
       grad_norm = nn::utils::clip_grad_norm_(params_, clip > 0 ? clip : INFINITY).item();
-      if (!std::isfinite(grad_norm)) bad = "non-finite gradient norm (" + nonfinite_text(grad_norm) + ")";
-    } else {
-      bad = finite_here ? "non-finite loss on another rank"
-                        : "non-finite loss (" + nonfinite_text(loss_value) + ")" +
-                              (ranks_ > 1 ? " on rank " + std::to_string(rank_) : "");
+      if (!finite_here) {
+        bad = "non-finite loss (" + nonfinite_text(loss_value) + ") on rank " + std::to_string(rank_);
+      } else if (!std::isfinite(grad_norm)) {
+        bad = "non-finite gradient norm (" + nonfinite_text(grad_norm) + ")" +
+              (ranks_ > 1 ? " (or a non-finite loss on another rank)" : "");
+      }
     }
     if (!bad.empty()) {
       stop_non_finite(bad, epoch, i);
@@ -649,6 +682,8 @@ class RunSession {
   double seconds_before_ = 0, last_lr_ = NAN;
   std::int64_t steps_this_call_ = 0;
   bool stop_ = false, stop_pending_ = false;
+  Tensor signal_flag_;  // the signal exchange of signal_on_any_rank()
+  std::shared_ptr<dist::Work> signal_exchange_;
 };
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "keel/nn/linear.h"
 #include "keel/nn/normalization.h"
 #include "keel/nn/pooling.h"
+#include "keel/nn/utils/clip_grad.h"
 #include "keel/ops/loss.h"
 #include "keel/optim/sgd.h"
 #include "keel/tensor/factories.h"
@@ -300,6 +301,68 @@ TEST(DistributedDataParallel, BroadcastBuffersCopiesRankZerosBuffersBeforeForwar
     ddp.forward(x);
     const float want = (broadcast || g->rank() == 0) ? 0.0f : 5.0f;
     EXPECT_EQ(running_mean.data_ptr<float>()[0], want) << "broadcast_buffers=" << broadcast;
+  }
+}
+
+// A BatchNorm1d that records its running mean as each of its forwards starts: what the
+// buffer sync must have made equal on every rank.
+class RecordingBatchNorm final : public nn::Module {
+ public:
+  RecordingBatchNorm() : Module("RecordingBatchNorm") {
+    bn_ = register_module("bn", std::make_shared<nn::BatchNorm1d>(6));
+  }
+  Tensor forward(const Tensor& x) override {
+    seen.push_back(bn_->buffer("running_mean").clone());
+    return bn_->forward(x);
+  }
+  std::vector<Tensor> seen;
+
+ private:
+  std::shared_ptr<nn::BatchNorm1d> bn_;
+};
+
+TEST(DistributedDataParallel, PostForwardBufferSyncStartsEachForwardFromRankZerosBuffers) {
+  auto g = world2();
+  std::vector<std::vector<Tensor>> seen_by_mode;
+  for (auto mode : {nn::parallel::BufferSync::kPreForward, nn::parallel::BufferSync::kPostForward}) {
+    manual_seed(5);
+    auto recorder = std::make_shared<RecordingBatchNorm>();
+    auto model = std::make_shared<nn::Sequential>(ModuleList{std::make_shared<nn::Linear>(4, 6), recorder});
+    DDPOptions options;
+    options.buffer_sync = mode;
+    DistributedDataParallel ddp(model, g, options);
+    manual_seed(50 + g->rank());  // each rank its own batches: the running statistics diverge
+    for (int step = 0; step < 4; ++step) {
+      ddp.forward(randn({5, 4}) * (1.0 + step)).pow(2).sum().backward();
+      if (mode == nn::parallel::BufferSync::kPostForward && step == 0) {
+        // In flight until the next forward: rank 1 still has its own statistics.
+        EXPECT_FALSE(same_on_every_rank(*g, {model->children()[1]->buffers()[0]}));
+      }
+    }
+    ASSERT_EQ(recorder->seen.size(), 4u);
+    EXPECT_TRUE(same_on_every_rank(*g, recorder->seen)) << "mode " << static_cast<int>(mode);
+    seen_by_mode.push_back(recorder->seen);
+  }
+  // Both modes start every forward from the same buffers.
+  EXPECT_EQ(max_rel_diff(seen_by_mode[1], seen_by_mode[0]), 0.0);
+  EXPECT_GT(max_rel_diff({seen_by_mode[0][3]}, {seen_by_mode[0][0]}), 1e-3);  // the statistics moved
+}
+
+// What lets `keel train` stop every rank at the step where one rank's loss is not finite,
+// without a collective before backward: that rank backpropagates NaN, and the averaged
+// gradients' norm is then NaN on every rank.
+TEST(DistributedDataParallel, NaNBackpropagatedOnOneRankMakesEveryRanksGradientNormNaN) {
+  auto g = world2();
+  for (int bad_rank : {-1, 0, 1}) {
+    manual_seed(9);
+    auto model = std::make_shared<nn::Sequential>(ModuleList{std::make_shared<nn::Linear>(4, 6),
+                                                             std::make_shared<nn::ReLU>(),
+                                                             std::make_shared<nn::Linear>(6, 3)});
+    DistributedDataParallel ddp(model, g);
+    Tensor loss = ops::cross_entropy(ddp.forward(randn({5, 4})), randint(0, 3, {5}));
+    loss.backward(g->rank() == bad_rank ? full_like(loss, NAN) : Tensor());
+    const double norm = nn::utils::clip_grad_norm_(ddp.parameters(), INFINITY).item();
+    EXPECT_EQ(std::isfinite(norm), bad_rank < 0) << "NaN backpropagated on rank " << bad_rank;
   }
 }
 

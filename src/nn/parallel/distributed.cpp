@@ -2,6 +2,7 @@
 // forward, no_sync); the gradient buckets are the Reducer's (reducer.cpp).
 #include "keel/nn/parallel/distributed.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -14,38 +15,56 @@
 namespace keel::nn::parallel {
 namespace {
 
+// The tensors' indices grouped by dtype, in first-seen order: one collective per group.
+std::vector<std::vector<std::size_t>> by_dtype(const std::vector<Tensor>& tensors) {
+  std::vector<std::vector<std::size_t>> groups;
+  std::vector<DType> dtypes;
+  for (std::size_t k = 0; k < tensors.size(); ++k) {
+    const auto it = std::find(dtypes.begin(), dtypes.end(), tensors[k].dtype());
+    if (it == dtypes.end()) {
+      dtypes.push_back(tensors[k].dtype());
+      groups.push_back({k});
+    } else {
+      groups[static_cast<std::size_t>(it - dtypes.begin())].push_back(k);
+    }
+  }
+  return groups;
+}
+
+// The members' values side by side in one flat tensor (zeros when !fill).
+Tensor flatten(const std::vector<Tensor>& tensors, const std::vector<std::size_t>& members, bool fill) {
+  std::int64_t total = 0;
+  for (std::size_t k : members) total += tensors[k].numel();
+  const DType dtype = tensors[members[0]].dtype();
+  if (!fill) return zeros(Dims{total}, dtype);
+  Tensor flat = empty(Dims{total}, dtype);
+  std::int64_t offset = 0;
+  for (std::size_t k : members) {
+    const Tensor& t = tensors[k];
+    flat.narrow(0, offset, t.numel()).view(t.sizes()).copy_(t);
+    offset += t.numel();
+  }
+  return flat;
+}
+
+void unflatten(const Tensor& flat, const std::vector<Tensor>& tensors,
+               const std::vector<std::size_t>& members) {
+  std::int64_t offset = 0;
+  for (std::size_t k : members) {
+    Tensor t = tensors[k];
+    t.copy_(flat.narrow(0, offset, t.numel()).view(t.sizes()));
+    offset += t.numel();
+  }
+}
+
 // Rank 0's values of every tensor, one broadcast per dtype (PyTorch coalesces too): a
-// BatchNorm model has three buffers per layer, and each broadcast costs a round trip that every
-// training step's forward pays.
+// BatchNorm model has three buffers per layer, and each broadcast costs a round trip.
 void broadcast_all(dist::ProcessGroup& group, const std::vector<Tensor>& tensors) {
   NoGradGuard no_grad;
-  std::vector<bool> done(tensors.size(), false);
-  for (std::size_t first = 0; first < tensors.size(); ++first) {
-    if (done[first]) continue;
-    const DType dtype = tensors[first].dtype();
-    std::vector<std::size_t> members;
-    std::int64_t total = 0;
-    for (std::size_t k = first; k < tensors.size(); ++k) {
-      if (done[k] || tensors[k].dtype() != dtype) continue;
-      members.push_back(k);
-      total += tensors[k].numel();
-      done[k] = true;
-    }
-    Tensor flat = empty(Dims{total}, dtype);
-    std::int64_t offset = 0;
-    for (std::size_t k : members) {
-      const Tensor& t = tensors[k];
-      flat.narrow(0, offset, t.numel()).view(t.sizes()).copy_(t);
-      offset += t.numel();
-    }
+  for (const auto& members : by_dtype(tensors)) {
+    Tensor flat = flatten(tensors, members, true);
     group.broadcast(flat, 0);
-    if (group.rank() == 0) continue;
-    offset = 0;
-    for (std::size_t k : members) {
-      Tensor t = tensors[k];
-      t.copy_(flat.narrow(0, offset, t.numel()).view(t.sizes()));
-      offset += t.numel();
-    }
+    if (group.rank() != 0) unflatten(flat, tensors, members);
   }
 }
 
@@ -78,15 +97,45 @@ DistributedDataParallel::DistributedDataParallel(std::shared_ptr<Module> module,
 DistributedDataParallel::~DistributedDataParallel() = default;
 
 Tensor DistributedDataParallel::forward(const Tensor& input) {
+  land_buffer_sync();
   // PyTorch syncs buffers only when this forward will be followed by a synchronizing backward.
-  if (options_.broadcast_buffers && group_->size() > 1 && is_training() && autograd::GradMode::is_enabled() &&
-      reducer_->sync) {
+  const bool sync_buffers_now = options_.broadcast_buffers && group_->size() > 1 && is_training() &&
+                                autograd::GradMode::is_enabled() && reducer_->sync;
+  if (sync_buffers_now && options_.buffer_sync == BufferSync::kPreForward)
     broadcast_all(*group_, module_->buffers());
+  Tensor out = module_->forward(input);
+  if (sync_buffers_now && options_.buffer_sync == BufferSync::kPostForward) start_buffer_sync();
+  return out;
+}
+
+void DistributedDataParallel::start_buffer_sync() {
+  NoGradGuard no_grad;
+  const std::vector<Tensor> buffers = module_->buffers();
+  auto pending = std::make_unique<PendingBuffers>();
+  pending->members = by_dtype(buffers);
+  for (const auto& members : pending->members) {
+    // An allreduce (the process group has no asynchronous broadcast): rank 0 adds its values to
+    // the others' zeros, and x + 0 is x exactly.
+    pending->flats.push_back(flatten(buffers, members, group_->rank() == 0));
+    pending->works.push_back(group_->allreduce_async(pending->flats.back(), dist::ReduceOp::Sum));
   }
-  return module_->forward(input);
+  pending_buffers_ = std::move(pending);
+}
+
+void DistributedDataParallel::land_buffer_sync() {
+  if (!pending_buffers_) return;
+  const std::unique_ptr<PendingBuffers> pending = std::move(pending_buffers_);
+  NoGradGuard no_grad;
+  const std::vector<Tensor> buffers = module_->buffers();
+  for (std::size_t i = 0; i < pending->works.size(); ++i) {
+    pending->works[i]->wait();
+    // Rank 0 keeps its own buffers: they are the values it sent (or newer).
+    if (group_->rank() != 0) unflatten(pending->flats[i], buffers, pending->members[i]);
+  }
 }
 
 void DistributedDataParallel::sync_buffers() {
+  land_buffer_sync();  // keeps the collectives in order; then rank 0's current values
   if (group_->size() > 1) broadcast_all(*group_, module_->buffers());
 }
 

@@ -21,15 +21,28 @@
 // since the collectives must match across ranks.
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "keel/dist/process_group.h"
 #include "keel/nn/module.h"
 
 namespace keel::nn::parallel {
 
+// When broadcast_buffers copies rank 0's buffers to the other ranks.
+enum class BufferSync {
+  // Before each forward, blocking: PyTorch's default. Every step's forward waits for every rank.
+  kPreForward,
+  // Right after each forward, asynchronously (the communication runs during backward), landing
+  // at the start of the next forward: PyTorch's POST_FORWARD buffer hook location. Each forward
+  // then starts from the buffers rank 0 had after the previous one, as with kPreForward, unless
+  // something changes rank 0's buffers in between; and no step waits for the other ranks
+  // before backward.
+  kPostForward,
+};
+
 struct DDPOptions {
-  // Copy rank 0's buffers (BatchNorm's running statistics) to every rank before each forward
-  // in training with gradients enabled, as PyTorch does.
+  // Copy rank 0's buffers (BatchNorm's running statistics) to every rank around each forward
+  // in training with gradients enabled, as PyTorch does (buffer_sync says when).
   bool broadcast_buffers = true;
   // Target bucket size in MiB (PyTorch's default 25).
   double bucket_cap_mb = 25.0;
@@ -38,6 +51,8 @@ struct DDPOptions {
   // bucket and the copies in and out of it are skipped (while zero_grad() zeroes in place).
   // Off by default, as in PyTorch; `keel train` turns it on.
   bool gradient_as_bucket_view = false;
+  // kPostForward saves a synchronization point per step; `keel train` uses it.
+  BufferSync buffer_sync = BufferSync::kPreForward;
 };
 
 namespace detail {
@@ -64,8 +79,9 @@ class DistributedDataParallel : public Module {
                                    DDPOptions options = {});
   ~DistributedDataParallel() override;
 
-  // Broadcasts rank 0's buffers when broadcast_buffers (in training, with gradients enabled,
-  // outside no_sync), then runs the module.
+  // Syncs rank 0's buffers when broadcast_buffers (in training, with gradients enabled,
+  // outside no_sync: before the module runs, or after with BufferSync::kPostForward), and runs
+  // the module. A post-forward sync still in flight lands first.
   Tensor forward(const Tensor& input) override;
 
   // Copies rank 0's buffers to every rank now (one broadcast per dtype): what forward does
@@ -105,6 +121,16 @@ class DistributedDataParallel : public Module {
   DDPOptions options_;
   // Shared with the parameters' hooks, which hold it weakly: hooks of a destroyed DDP do nothing.
   std::shared_ptr<detail::Reducer> reducer_;
+  // A post-forward buffer sync in flight: one allreduce per dtype of rank 0's buffers (zeros
+  // elsewhere, so the sum is rank 0's values exactly).
+  struct PendingBuffers {
+    std::vector<std::vector<std::size_t>> members;  // buffer indices per flat tensor
+    std::vector<Tensor> flats;
+    std::vector<std::shared_ptr<dist::Work>> works;
+  };
+  std::unique_ptr<PendingBuffers> pending_buffers_;
+  void start_buffer_sync();
+  void land_buffer_sync();
 };
 
 }  // namespace keel::nn::parallel
