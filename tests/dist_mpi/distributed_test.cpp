@@ -160,6 +160,17 @@ TEST(DistributedDataParallel, GradientsAsBucketViewsMatchToo) {
   expect_ddp_matches_one_process(mlp, {8}, 1e-9, true);
 }
 
+// Past the first pass the buckets are rebuilt in the order the gradients arrived; gradients that
+// were bucket views move to the new buckets.
+TEST(DistributedDataParallel, RebuiltBucketsKeepMatchingWithGradientsAsViews) {
+  const ModelFactory wide = [] {
+    return std::make_shared<nn::Sequential>(
+        ModuleList{std::make_shared<nn::Linear>(8, 600), std::make_shared<nn::ReLU>(),
+                   std::make_shared<nn::Linear>(600, 600), std::make_shared<nn::Linear>(600, 3)});
+  };
+  expect_ddp_matches_one_process(wide, {8}, 0.9, /*grad_as_bucket_view=*/true);
+}
+
 TEST(DistributedDataParallel, CnnMatchesOneProcessWithTheGlobalBatch) {
   expect_ddp_matches_one_process(cnn, {1, 8, 8}, 0.001);
 }
