@@ -6,7 +6,9 @@
 //
 // Gradients are reduced in buckets of about bucket_cap_mb (the first one at most 1 MiB, as in
 // PyTorch), filled with the parameters in reverse registration order (roughly the order
-// backward produces their gradients). A bucket's
+// backward produces their gradients) and, as PyTorch does, rebuilt once after the first
+// synchronizing pass in the order the gradients arrived there (rank 0's), where gradients that
+// arrived together stay in one bucket past the first bucket's 1 MiB. A bucket's
 // allreduce starts, asynchronously, as soon as the last of its gradients has been accumulated
 // (a post-accumulate hook on each parameter), so communication overlaps the rest of backward;
 // at the end of backward (an autograd end-of-pass callback) every bucket is waited for and the
