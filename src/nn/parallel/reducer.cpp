@@ -199,6 +199,10 @@ void Reducer::finish() {
     b.ready = true;
   }
   start_ready_buckets(false);
+  for (const auto& b : buckets_) {
+    if (b.work->is_completed())
+      stats.bytes_done_in_backward += b.flat.numel() * static_cast<std::int64_t>(b.flat.element_size());
+  }
   const auto wait_start = std::chrono::steady_clock::now();
   for (auto& b : buckets_) b.work->wait();
   stats.wait_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start).count();

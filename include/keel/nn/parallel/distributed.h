@@ -72,6 +72,9 @@ class DistributedDataParallel : public Module {
     std::int64_t buckets_started_in_backward = 0;
     std::int64_t bytes = 0;     // bytes of gradient reduced (per rank)
     double wait_seconds = 0.0;  // time the end of backward spent waiting for the allreduces
+    // Bytes of the buckets whose allreduce had finished when backward ended: communication
+    // wholly hidden behind the rest of backward.
+    std::int64_t bytes_done_in_backward = 0;
   };
 
   // Wraps `module` (registered as the child "module", so state_dict() keys carry PyTorch's
