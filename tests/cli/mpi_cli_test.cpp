@@ -283,6 +283,35 @@ TEST(MpiCli, EveryRankStopsTogether) {
   EXPECT_NE(early.out.find("early stopping"), std::string::npos) << early.out;
 }
 
+// One rank alone meets a non-finite loss (one training row holds values near float's maximum,
+// which overflow in the forward): the others, whose losses are finite, must stop at the same
+// step (from the NaN that rank backpropagates) instead of waiting for it for ever.
+TEST(MpiCli, ANonFiniteLossOnOneRankStopsEveryRank) {
+  SKIP_WITHOUT_MPI();
+  TempDir tmp;
+  {
+    std::ofstream f(tmp.file("d.csv"));
+    f << "a,b,c,d,label\n";
+    for (int i = 0; i < 64; ++i) {
+      if (i == 37) {
+        f << "3e38,3e38,3e38,3e38,1\n";
+      } else {
+        f << (i % 3) * 0.5 << "," << (i % 5) * 0.25 << "," << (i % 3) * -0.3 << "," << (i % 11) * 0.0625
+          << "," << i % 3 << "\n";
+      }
+    }
+  }
+  Outcome r =
+      mpi_keel(2,
+               "train --run-dir nf --set data.dataset=csv data.csv_train=d.csv data.csv_test=d.csv "
+               "data.val_fraction=0 model.hidden=64,64 model.norm=none model.dropout=0 train.threads=1 "
+               "train.batch_size=8 train.epochs=2 data.normalize=none",
+               tmp);
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_EQ(r.err.rfind("keel: error: non-finite", 0), 0u) << r.err;
+  EXPECT_EQ(r.err.find("keel: error", 5), std::string::npos) << "printed by one rank only: " << r.err;
+}
+
 TEST(MpiCli, OnlyTrainAndCompareRunOnSeveralRanks) {
   SKIP_WITHOUT_MPI();
   TempDir tmp;
