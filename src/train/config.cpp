@@ -67,6 +67,10 @@ const std::vector<KeySpec>& schema() {
        "mean and std, 0.286 and 0.353; CSV data as read), \"none\", or [mean, std] for (x - mean) / std "
        "(mean in [-1e+06, 1e+06], std in [1e-06, 1e+06])"},
       {"data.augment", Kind::Bool, false, "random crop (padding 2) and horizontal flip of training images"},
+      {"data.hflip", Kind::Bool, false,
+       "horizontal flip alone (p = 0.5) of training images, without data.augment's random crop (which "
+       "already flips); Fashion-MNIST's shoes all face one way, so its test set has no mirrored shoes and "
+       "the flip cost the shipped configs accuracy (docs/benchmarks.md)"},
       {"data.test_jitter.contrast",
        Kind::Range,
        std::vector<double>{1.0, 1.0},
@@ -94,6 +98,14 @@ const std::vector<KeySpec>& schema() {
        std::vector<std::int64_t>{512, 256},
        "hidden layer widths of the MLP (at most 64 layers); for gru/lstm one equal width per stacked "
        "recurrent layer (hidden_size, num_layers = entries)",
+       {},
+       1,
+       kMaxWidth},
+      {"model.channels",
+       Kind::Ints,
+       std::vector<std::int64_t>{32, 64},
+       "output channels of the cnn's Conv2d(3x3)-norm-activation-MaxPool2d(2) blocks, one entry per block "
+       "(1 to 4 blocks)",
        {},
        1,
        kMaxWidth},

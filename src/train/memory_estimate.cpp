@@ -3,10 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "keel/core/error.h"
 
@@ -36,10 +38,9 @@ std::string gib(double bytes) {
   return buf;
 }
 
-std::string hidden_text(const Config& c) {
+std::string ints_text(const std::vector<std::int64_t>& h) {
   std::ostringstream os;
   os << '[';
-  const auto& h = c.get_ints("model.hidden");
   for (std::size_t i = 0; i < h.size(); ++i) os << (i ? ", " : "") << h[i];
   os << ']';
   return os.str();
@@ -72,13 +73,14 @@ MemoryEstimate estimate_memory(const Config& c, std::int64_t in_features, std::i
     activations += hd * per_unit;
   } else if (arch == "cnn") {
     double in_ch = 1, side = 28;
-    for (double out_ch : {32.0, 64.0}) {
+    for (std::int64_t ch : c.get_ints("model.channels")) {
+      const auto out_ch = static_cast<double>(ch);
       params += in_ch * out_ch * 9 + out_ch + norm_params(c, out_ch);
       activations += out_ch * side * side * (2 + (norm ? 1 : 0)) + out_ch * side * side / 4;
       in_ch = out_ch;
-      side /= 2;
+      side = std::floor(side / 2);
     }
-    params += 64 * 7 * 7 * 128.0 + 128 + 128 * k + k;
+    params += in_ch * side * side * 128.0 + 128 + 128 * k + k;
     activations += 128 * per_unit;
   } else {
     double width = static_cast<double>(in_features);
@@ -115,17 +117,18 @@ void check_memory(const Config& c, std::int64_t in_features, std::int64_t classe
   if (available <= 0 || e.total() <= available) return;
   const std::string& arch = c.get_string("model.arch");
   const std::string sizes =
-      arch == "cnn" ? "model.arch = cnn"
+      arch == "cnn" ? "model.arch = cnn with model.channels = " + ints_text(c.get_ints("model.channels"))
       : arch == "mlp"
-          ? "model.hidden = " + hidden_text(c) + " on " + std::to_string(in_features) + " input features"
-          : "model.arch = " + arch + " with model.hidden = " + hidden_text(c);
-  keel::detail::fail("not enough memory: ", sizes, " with batches of ", batch,
-                     " samples (train.batch_size = ", c.get_int("train.batch_size"),
-                     ", train.eval_batch_size = ", c.get_int("train.eval_batch_size"), ") needs at least ",
-                     gib(e.total()), " (", e.parameters,
-                     " parameters with gradients and optimizer state: ", gib(e.model_bytes),
-                     "; one batch's activations: ", gib(e.batch_bytes), "), but this machine has ",
-                     gib(available), " available; reduce model.hidden or the batch sizes");
+          ? "model.hidden = " + ints_text(c.get_ints("model.hidden")) + " on " + std::to_string(in_features) +
+                " input features"
+          : "model.arch = " + arch + " with model.hidden = " + ints_text(c.get_ints("model.hidden"));
+  keel::detail::fail(
+      "not enough memory: ", sizes, " with batches of ", batch,
+      " samples (train.batch_size = ", c.get_int("train.batch_size"),
+      ", train.eval_batch_size = ", c.get_int("train.eval_batch_size"), ") needs at least ", gib(e.total()),
+      " (", e.parameters, " parameters with gradients and optimizer state: ", gib(e.model_bytes),
+      "; one batch's activations: ", gib(e.batch_bytes), "), but this machine has ", gib(available),
+      " available; reduce ", arch == "cnn" ? "model.channels" : "model.hidden", " or the batch sizes");
 }
 
 }  // namespace keel::train

@@ -18,6 +18,9 @@ namespace keel::train {
 
 namespace {
 
+// model.channels: each block's MaxPool2d(2) halves the 28x28 image (28, 14, 7, 3, 1).
+constexpr std::size_t kMaxConvBlocks = 4;
+
 std::shared_ptr<nn::Module> activation(const std::string& name) {
   if (name == "relu") return std::make_shared<nn::ReLU>();
   if (name == "sigmoid") return std::make_shared<nn::Sigmoid>();
@@ -122,16 +125,21 @@ std::shared_ptr<nn::Sequential> build_model(const Config& c, std::int64_t in_fea
   } else if (arch == "cnn") {
     KEEL_CHECK(in_features == 28 * 28, "model.arch = cnn expects 28x28 single-channel images, got ",
                in_features, " input features");
-    std::int64_t in_ch = 1;
-    for (std::int64_t out_ch : {32, 64}) {
+    const auto& channels = c.get_ints("model.channels");
+    KEEL_CHECK(!channels.empty() && channels.size() <= kMaxConvBlocks,
+               "model.channels: model.arch = cnn takes 1 to ", kMaxConvBlocks,
+               " conv blocks (each halves the 28x28 image), got ", channels.size());
+    std::int64_t in_ch = 1, side = 28;
+    for (std::int64_t out_ch : channels) {
       seq->push_back(std::make_shared<nn::Conv2d>(in_ch, out_ch, 3, 1, 1));
       if (auto n = norm(c, out_ch, true)) seq->push_back(n);
       seq->push_back(activation(act));
       seq->push_back(std::make_shared<nn::MaxPool2d>(2));
       in_ch = out_ch;
+      side /= 2;  // MaxPool2d(2) floors: 28, 14, 7, 3, 1
     }
     seq->push_back(std::make_shared<nn::Flatten>());
-    seq->push_back(std::make_shared<nn::Linear>(64 * 7 * 7, 128));
+    seq->push_back(std::make_shared<nn::Linear>(in_ch * side * side, 128));
     seq->push_back(activation(act));
     if (p > 0) seq->push_back(std::make_shared<nn::Dropout>(p));
     seq->push_back(std::make_shared<nn::Linear>(128, classes));

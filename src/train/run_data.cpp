@@ -235,6 +235,10 @@ std::unique_ptr<data::DataLoader> make_train_loader(const Config& c,
                "data.augment needs image data (fashion-mnist)");
     o.transform = std::make_shared<data::Compose>(std::vector<std::shared_ptr<const data::Transform>>{
         std::make_shared<data::RandomCrop>(28, 2), std::make_shared<data::RandomHorizontalFlip>()});
+  } else if (c.get_bool("data.hflip")) {
+    KEEL_CHECK(c.get_string("data.dataset") == "fashion-mnist",
+               "data.hflip needs image data (fashion-mnist)");
+    o.transform = std::make_shared<data::RandomHorizontalFlip>();
   }
   return std::make_unique<data::DataLoader>(std::move(train), o);
 }

@@ -111,6 +111,7 @@ std::string config_for_state(const nn::StateDict& state) {
   std::vector<Dims> linears;
   std::string norm = "none";
   bool conv = false;
+  std::string channels;   // the Conv2d layers' output channels, "32,64"
   std::string recurrent;  // "model.arch=gru model.hidden=..." of a GRU/LSTM layer
   for (const Layer& l : layers) {
     auto entry = [&](const std::string& name) {
@@ -134,6 +135,7 @@ std::string config_for_state(const nn::StateDict& state) {
     if (weight == l.entries.end()) return "";
     if (weight->second.size() == 4) {
       conv = true;
+      channels += (channels.empty() ? "" : ",") + std::to_string(weight->second[0]);
     } else if (weight->second.size() == 2) {
       linears.push_back(weight->second);
     } else if (has(l, "weight", 1) && has(l, "bias", 1)) {
@@ -146,7 +148,11 @@ std::string config_for_state(const nn::StateDict& state) {
   if (linears.empty()) return "";
   const std::string classes = std::to_string(linears.back()[0]) + " classes)";
   if (!recurrent.empty()) return conv ? "" : recurrent + " model.norm=" + norm + " (" + classes;
-  if (conv) return "model.arch=cnn model.norm=" + norm + " (" + classes;
+  if (conv) {
+    // The defaults' channels stay unsaid, as before model.channels existed.
+    const std::string width = channels == "32,64" ? "" : " model.channels=" + channels;
+    return "model.arch=cnn" + width + " model.norm=" + norm + " (" + classes;
+  }
   std::string hidden;
   for (std::size_t i = 0; i + 1 < linears.size(); ++i)
     hidden += (i ? "," : "") + std::to_string(linears[i][0]);

@@ -28,6 +28,10 @@ TEST(MemoryEstimate, CountsTheParametersBuildModelMakes) {
   Config cnn;
   cnn.set("model.arch=cnn");
   EXPECT_EQ(estimate_memory(cnn, 784, 10, 0).parameters, parameter_count(cnn, 784, 10));
+  for (const char* channels : {"8", "8,16,24", "4,4,4,4"}) {
+    cnn.set(std::string("model.channels=") + channels);
+    EXPECT_EQ(estimate_memory(cnn, 784, 10, 0).parameters, parameter_count(cnn, 784, 10)) << channels;
+  }
   for (const char* arch : {"gru", "lstm"})
     for (const char* norm : {"none", "layer"})
       for (const char* hidden : {"8", "12,12,12"}) {
@@ -47,6 +51,15 @@ TEST(MemoryEstimate, AHugeRecurrentModelIsRefusedNamingTheArch) {
   c.set("model.hidden=1000000,1000000");
   const std::string m = error_of([&] { keel::train::build_model(c, 784, 10); });
   EXPECT_NE(m.find("model.arch = gru with model.hidden = [1000000, 1000000]"), std::string::npos) << m;
+}
+
+TEST(MemoryEstimate, AHugeCnnIsRefusedNamingItsChannels) {
+  Config c;
+  c.set("model.arch=cnn");
+  c.set("model.channels=1000000,1000000");
+  const std::string m = error_of([&] { keel::train::build_model(c, 784, 10); });
+  EXPECT_NE(m.find("model.arch = cnn with model.channels = [1000000, 1000000]"), std::string::npos) << m;
+  EXPECT_NE(m.find("reduce model.channels"), std::string::npos) << m;
 }
 
 TEST(MemoryEstimate, GrowsWithTheOptimizerStateAndTheBatch) {

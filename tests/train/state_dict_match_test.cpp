@@ -96,6 +96,9 @@ TEST(StateDictMatch, ConfigForStateNamesNormsAndDepth) {
   cnn.set("model.arch=cnn");
   EXPECT_EQ(train::config_for_state(train::build_model(cnn, 784, 10)->state_dict()),
             "model.arch=cnn model.norm=batch (10 classes)");
+  cnn.set("model.channels=16,32,48");
+  EXPECT_EQ(train::config_for_state(train::build_model(cnn, 784, 10)->state_dict()),
+            "model.arch=cnn model.channels=16,32,48 model.norm=batch (10 classes)");
   train::Config gru;
   for (const char* s : {"model.arch=gru", "model.hidden=8,8", "model.norm=layer"}) gru.set(s);
   EXPECT_EQ(train::config_for_state(train::build_model(gru, 784, 10)->state_dict()),

@@ -1,0 +1,88 @@
+// The training loader's augmentation keys: data.hflip mirrors whole images left to right and
+// nothing else (no shifts), about half of them; data.augment still crops and flips.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+
+#include "keel/train/config.h"
+#include "keel/train/run_data.h"
+#include "support/errors.h"
+#include "support/fashion_mnist.h"
+
+namespace keel::train {
+namespace {
+
+constexpr std::int64_t kSide = 28;
+
+// One batch of the training loader of `c` (same seed: the same images in the same order).
+Tensor first_batch(const Config& c) {
+  RunData d = load_run_data(c);
+  auto loader = make_train_loader(c, d.train);
+  return (*loader->begin()).data.contiguous();
+}
+
+// Whether image `i` of `b` is image `i` of `a` mirrored along its width (each row reversed).
+bool mirrored(const Tensor& a, const Tensor& b, std::int64_t i) {
+  const float* x = a.data_ptr<float>() + i * kSide * kSide;
+  const float* y = b.data_ptr<float>() + i * kSide * kSide;
+  for (std::int64_t r = 0; r < kSide; ++r)
+    for (std::int64_t col = 0; col < kSide; ++col)
+      if (y[r * kSide + col] != x[r * kSide + kSide - 1 - col]) return false;
+  return true;
+}
+
+bool identical(const Tensor& a, const Tensor& b, std::int64_t i) {
+  const float* x = a.data_ptr<float>() + i * kSide * kSide;
+  const float* y = b.data_ptr<float>() + i * kSide * kSide;
+  for (std::int64_t k = 0; k < kSide * kSide; ++k)
+    if (x[k] != y[k]) return false;
+  return true;
+}
+
+Config small() {
+  Config c;
+  for (const char* s : {"data.train_subset=64", "data.test_subset=10", "train.batch_size=64"}) c.set(s);
+  return c;
+}
+
+TEST(TrainLoader, HflipMirrorsWholeImagesAndShiftsNone) {
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
+  Config plain = small(), flip = small();
+  flip.set("data.hflip=true");
+  const Tensor a = first_batch(plain), b = first_batch(flip);
+  ASSERT_EQ(b.dim(), 4);
+  ASSERT_EQ(b.size(0), 64);
+  ASSERT_EQ(b.size(3), kSide);
+  int flipped = 0, kept = 0;
+  for (std::int64_t i = 0; i < 64; ++i) {
+    const bool m = mirrored(a, b, i), same = identical(a, b, i);
+    EXPECT_TRUE(m || same) << "image " << i << " is neither itself nor its mirror image";
+    flipped += m;
+    kept += same;
+  }
+  // p = 0.5 over 64 images: both kinds occur (a fixed seed makes this deterministic).
+  EXPECT_GT(flipped, 10);
+  EXPECT_GT(kept, 10);
+}
+
+TEST(TrainLoader, AugmentStillShifts) {
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
+  Config plain = small(), aug = small();
+  aug.set("data.augment=true");
+  const Tensor a = first_batch(plain), b = first_batch(aug);
+  int neither = 0;
+  for (std::int64_t i = 0; i < 64; ++i) neither += !mirrored(a, b, i) && !identical(a, b, i);
+  EXPECT_GT(neither, 0) << "data.augment's random crop moved no image";
+}
+
+TEST(TrainLoader, HflipNeedsImages) {
+  Config c;
+  c.set("data.dataset=csv");
+  c.set("data.hflip=true");
+  const std::string m = testing::error_of([&] { make_train_loader(c, nullptr); });
+  EXPECT_NE(m.find("data.hflip needs image data"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace keel::train
