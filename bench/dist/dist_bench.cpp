@@ -121,7 +121,7 @@ void bench_step(keel::dist::ProcessGroup& g, const bench::StepSpec& spec, int th
     const auto& st = ddp->stats();
     wait_s = max_over_ranks(g, st.wait_seconds / static_cast<double>(st.syncs));
     hidden = 1.0 - max_over_ranks(g, 1.0 - static_cast<double>(st.bytes_done_in_backward) /
-                                            static_cast<double>(std::max<std::int64_t>(1, st.bytes)));
+                                               static_cast<double>(std::max<std::int64_t>(1, st.bytes)));
     buckets = st.buckets / st.syncs;
     bytes = st.bytes / st.syncs;
     keel::Tensor flat = keel::zeros({bytes / 4});
