@@ -1,7 +1,8 @@
 // Resuming a training state on another number of ranks, without MPI: a stand-in group says
 // "rank 0 of 2" and its collectives leave the data as it is. A state from the end of an epoch
 // continues (and records the new rank count); one from part way through an epoch is refused,
-// since the epoch's steps are cut differently on another rank count.
+// since the epoch's steps are cut differently on another rank count. And a stop on another rank
+// reaches this one through the stop flag's exchange, a step later.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -99,6 +100,31 @@ TEST(RankCountResume, AStateFromPartWayThroughAnEpochResumesOnlyOnItsRankCount) 
       << err;
   // In one process it continues.
   EXPECT_EQ(Trainer::resume(tmp.file("run"), {}, quiet(q)).run().exit_code, 0);
+}
+
+// "Rank 0 of 2" whose other rank got Ctrl-C before the first step ended: the first exchange of
+// the stop flag (the only one-element float64 allreduce started asynchronously) comes back set.
+class RankZeroOfTwoStoppedElsewhere : public RankZeroOfTwo {
+ public:
+  std::shared_ptr<dist::Work> allreduce_async(Tensor& t, dist::ReduceOp op) override {
+    if (t.dtype() == kFloat64 && t.numel() == 1 && ++flag_exchanges_ == 1) t.fill_(1.0);
+    return RankZeroOfTwo::allreduce_async(t, op);
+  }
+
+ private:
+  int flag_exchanges_ = 0;
+};
+
+// Every rank stops at the same step: a stop flag exchanged after step 1 is read after step 2,
+// where this rank then stops and saves its state.
+TEST(RankCountResume, AStopOnAnotherRankStopsThisOneAStepLater) {
+  TempDir tmp;
+  QuietTrainer q;
+  TrainResult r = Trainer(csv_config(tmp, 2),
+                          quiet(q, tmp.file("run"), 0, std::make_shared<RankZeroOfTwoStoppedElsewhere>()))
+                      .run();
+  EXPECT_EQ(r.exit_code, 130) << r.message << q.err.str();
+  EXPECT_NE(r.message.find("interrupted at epoch 1, step 2/3"), std::string::npos) << r.message;
 }
 
 }  // namespace
