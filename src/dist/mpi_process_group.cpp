@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -47,29 +48,24 @@ class Waiters {
  public:
   void enter() {
     {
-      std::lock_guard lock(mutex_);
+      std::lock_guard lock(mutex_);  // under the lock, so a nap cannot miss it
       ++count_;
     }
     cv_.notify_all();
   }
-  void leave() {
-    std::lock_guard lock(mutex_);
-    --count_;
-  }
-  bool any() {
-    std::lock_guard lock(mutex_);
-    return count_ > 0;
-  }
+  void leave() { --count_; }
+  // Read on every test of a rendezvous: an atomic, not the lock.
+  bool any() const { return count_.load() > 0; }
   // Sleeps for up to `d`, returning as soon as somebody waits.
   void nap(std::chrono::microseconds d) {
     std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, d, [this] { return count_ > 0; });
+    cv_.wait_for(lock, d, [this] { return count_.load() > 0; });
   }
 
  private:
   std::mutex mutex_;
   std::condition_variable cv_;
-  int count_ = 0;
+  std::atomic<int> count_{0};
 };
 
 // A collective's completion: set once by the communication thread, waited on by the caller.
