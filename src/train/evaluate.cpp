@@ -22,10 +22,10 @@ std::vector<double> EvalResult::per_class_accuracy() const {
 
 namespace {
 
-// Loss sum, correct count, samples and confusion matrix over the batches `batches` picks.
+// Over the batches `batches` picks: the confusion matrix, the samples and, in `loss`, the sum of
+// the losses (finish() turns the sums into means).
 template <class ForEachBatch>
-EvalResult sums(nn::Module& model, std::int64_t classes, double& loss_sum, std::int64_t& correct,
-                ForEachBatch&& batches) {
+EvalResult sums(nn::Module& model, std::int64_t classes, ForEachBatch&& batches) {
   const bool was_training = model.is_training();
   model.eval();
   NoGradGuard no_grad;
@@ -36,61 +36,58 @@ EvalResult sums(nn::Module& model, std::int64_t classes, double& loss_sum, std::
     Tensor logits = model(b.data);
     KEEL_CHECK(logits.dim() == 2 && logits.size(1) == classes, "evaluate: the model returns ", logits.sizes(),
                " for a batch of ", b.size(), ", expected (", b.size(), ", ", classes, ")");
-    loss_sum += nn::functional::cross_entropy(logits, b.target, Tensor(), -100, nn::Reduction::Sum).item();
+    r.loss += nn::functional::cross_entropy(logits, b.target, Tensor(), -100, nn::Reduction::Sum).item();
     Tensor pred = logits.argmax(1).contiguous();
     Tensor target = b.target.contiguous();
     const auto* pp = pred.data_ptr<std::int64_t>();
     const auto* tp = target.data_ptr<std::int64_t>();
-    for (std::int64_t k = 0; k < b.size(); ++k) {
+    for (std::int64_t k = 0; k < b.size(); ++k)
       ++r.confusion[static_cast<std::size_t>(tp[k])][static_cast<std::size_t>(pp[k])];
-      correct += pp[k] == tp[k];
-    }
     r.samples += b.size();
   });
   if (was_training) model.train();
   return r;
 }
 
-void finish(EvalResult& r, double loss_sum, std::int64_t correct) {
-  r.loss = r.samples ? loss_sum / static_cast<double>(r.samples) : NAN;
+// The loss sum becomes the mean; the accuracy is the confusion matrix's diagonal.
+void finish(EvalResult& r) {
+  std::int64_t correct = 0;
+  for (std::size_t t = 0; t < r.confusion.size(); ++t) correct += r.confusion[t][t];
+  r.loss = r.samples ? r.loss / static_cast<double>(r.samples) : NAN;
   r.accuracy = r.samples ? static_cast<double>(correct) / static_cast<double>(r.samples) : NAN;
 }
 
 }  // namespace
 
 EvalResult evaluate(nn::Module& model, data::DataLoader& loader, std::int64_t classes) {
-  double loss_sum = 0.0;
-  std::int64_t correct = 0;
-  EvalResult r = sums(model, classes, loss_sum, correct, [&](auto&& visit) {
+  EvalResult r = sums(model, classes, [&](auto&& visit) {
     for (const data::Batch& b : loader) visit(b);  // unshuffled: every pass sees the same order
   });
-  finish(r, loss_sum, correct);
+  finish(r);
   return r;
 }
 
 EvalResult evaluate(nn::Module& model, data::DataLoader& loader, std::int64_t classes,
                     dist::ProcessGroup& group) {
   if (group.size() == 1) return evaluate(model, loader, classes);
-  double loss_sum = 0.0;
-  std::int64_t correct = 0;
   const std::int64_t epoch = loader.epoch();
-  EvalResult r = sums(model, classes, loss_sum, correct, [&](auto&& visit) {
+  EvalResult r = sums(model, classes, [&](auto&& visit) {
     for (std::int64_t i = group.rank(); i < loader.size(); i += group.size()) visit(loader.batch(epoch, i));
   });
   // One allreduce of every sum; the counts stay exact in float64 (far below 2^53).
   const std::size_t k = static_cast<std::size_t>(classes);
-  Tensor t = zeros({static_cast<std::int64_t>(3 + k * k)}, kFloat64);
+  Tensor t = zeros({static_cast<std::int64_t>(2 + k * k)}, kFloat64);
   double* d = t.data_ptr<double>();
-  d[0] = loss_sum;
-  d[1] = static_cast<double>(correct);
-  d[2] = static_cast<double>(r.samples);
+  d[0] = r.loss;
+  d[1] = static_cast<double>(r.samples);
   for (std::size_t a = 0; a < k; ++a)
-    for (std::size_t b = 0; b < k; ++b) d[3 + a * k + b] = static_cast<double>(r.confusion[a][b]);
+    for (std::size_t b = 0; b < k; ++b) d[2 + a * k + b] = static_cast<double>(r.confusion[a][b]);
   group.allreduce(t, dist::ReduceOp::Sum);
-  r.samples = static_cast<std::int64_t>(d[2]);
+  r.loss = d[0];
+  r.samples = static_cast<std::int64_t>(d[1]);
   for (std::size_t a = 0; a < k; ++a)
-    for (std::size_t b = 0; b < k; ++b) r.confusion[a][b] = static_cast<std::int64_t>(d[3 + a * k + b]);
-  finish(r, d[0], static_cast<std::int64_t>(d[1]));
+    for (std::size_t b = 0; b < k; ++b) r.confusion[a][b] = static_cast<std::int64_t>(d[2 + a * k + b]);
+  finish(r);
   return r;
 }
 
