@@ -67,6 +67,9 @@ const std::vector<KeySpec>& schema() {
        "mean and std, 0.286 and 0.353; CSV data as read), \"none\", or [mean, std] for (x - mean) / std "
        "(mean in [-1e+06, 1e+06], std in [1e-06, 1e+06])"},
       {"data.augment", Kind::Bool, false, "random crop (padding 2) and horizontal flip of training images"},
+      {"data.crop", Kind::Bool, false,
+       "random crop alone (padding 2: shifts of up to 2 pixels each way) of training images, without "
+       "data.augment's flip"},
       {"data.hflip", Kind::Bool, false,
        "horizontal flip alone (p = 0.5) of training images, without data.augment's random crop (which "
        "already flips); Fashion-MNIST's shoes all face one way, so its test set has no mirrored shoes and "

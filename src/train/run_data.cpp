@@ -8,6 +8,7 @@
 #include <numeric>
 #include <optional>
 #include <random>
+#include <vector>
 
 #include "keel/autograd/grad_mode.h"
 #include "keel/core/error.h"
@@ -230,15 +231,20 @@ std::unique_ptr<data::DataLoader> make_train_loader(const Config& c,
   o.batch_size = c.get_int("train.batch_size");
   o.shuffle = true;
   o.seed = static_cast<std::uint64_t>(c.get_int("train.seed"));
-  if (c.get_bool("data.augment")) {
-    KEEL_CHECK(c.get_string("data.dataset") == "fashion-mnist",
-               "data.augment needs image data (fashion-mnist)");
-    o.transform = std::make_shared<data::Compose>(std::vector<std::shared_ptr<const data::Transform>>{
-        std::make_shared<data::RandomCrop>(28, 2), std::make_shared<data::RandomHorizontalFlip>()});
-  } else if (c.get_bool("data.hflip")) {
-    KEEL_CHECK(c.get_string("data.dataset") == "fashion-mnist",
-               "data.hflip needs image data (fashion-mnist)");
-    o.transform = std::make_shared<data::RandomHorizontalFlip>();
+  // data.augment is data.crop and data.hflip together.
+  const bool augment = c.get_bool("data.augment");
+  std::vector<std::shared_ptr<const data::Transform>> transforms;
+  for (const char* key : {"data.augment", "data.crop", "data.hflip"}) {
+    if (!c.get_bool(key)) continue;
+    KEEL_CHECK(c.get_string("data.dataset") == "fashion-mnist", key, " needs image data (fashion-mnist)");
+  }
+  if (augment || c.get_bool("data.crop")) transforms.push_back(std::make_shared<data::RandomCrop>(28, 2));
+  if (augment || c.get_bool("data.hflip"))
+    transforms.push_back(std::make_shared<data::RandomHorizontalFlip>());
+  if (transforms.size() == 1) {
+    o.transform = transforms.front();
+  } else if (transforms.size() > 1) {
+    o.transform = std::make_shared<data::Compose>(std::move(transforms));
   }
   return std::make_unique<data::DataLoader>(std::move(train), o);
 }

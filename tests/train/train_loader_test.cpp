@@ -1,5 +1,6 @@
 // The training loader's augmentation keys: data.hflip mirrors whole images left to right and
-// nothing else (no shifts), about half of them; data.augment still crops and flips.
+// nothing else (no shifts), about half of them; data.crop shifts them by up to 2 pixels and
+// mirrors none; data.augment is the two together.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -40,6 +41,26 @@ bool identical(const Tensor& a, const Tensor& b, std::int64_t i) {
   return true;
 }
 
+// Whether image `i` of `b` is image `i` of `a` moved by at most 2 pixels each way: every pixel
+// of b whose source lies inside the image equals it (the rest is the crop's padding).
+bool shifted(const Tensor& a, const Tensor& b, std::int64_t i) {
+  const float* x = a.data_ptr<float>() + i * kSide * kSide;
+  const float* y = b.data_ptr<float>() + i * kSide * kSide;
+  for (std::int64_t dy = -2; dy <= 2; ++dy) {
+    for (std::int64_t dx = -2; dx <= 2; ++dx) {
+      bool all = true;
+      for (std::int64_t r = 0; r < kSide && all; ++r) {
+        for (std::int64_t col = 0; col < kSide && all; ++col) {
+          const std::int64_t sr = r + dy, sc = col + dx;
+          if (sr >= 0 && sr < kSide && sc >= 0 && sc < kSide) all = y[r * kSide + col] == x[sr * kSide + sc];
+        }
+      }
+      if (all) return true;
+    }
+  }
+  return false;
+}
+
 Config small() {
   Config c;
   for (const char* s : {"data.train_subset=64", "data.test_subset=10", "train.batch_size=64"}) c.set(s);
@@ -76,12 +97,41 @@ TEST(TrainLoader, AugmentStillShifts) {
   EXPECT_GT(neither, 0) << "data.augment's random crop moved no image";
 }
 
+TEST(TrainLoader, CropShiftsWithoutMirroring) {
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
+  Config plain = small(), crop = small();
+  crop.set("data.crop=true");
+  const Tensor a = first_batch(plain), b = first_batch(crop);
+  int moved = 0;
+  for (std::int64_t i = 0; i < 64; ++i) {
+    EXPECT_TRUE(shifted(a, b, i)) << "image " << i << " is not a shift of itself by at most 2 pixels";
+    moved += !identical(a, b, i);
+  }
+  // 25 offsets, one of them (0, 0): most images move.
+  EXPECT_GT(moved, 40);
+}
+
+TEST(TrainLoader, CropAndHflipTogetherAreAugment) {
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
+  Config both = small(), aug = small();
+  both.set("data.crop=true");
+  both.set("data.hflip=true");
+  aug.set("data.augment=true");
+  const Tensor a = first_batch(both), b = first_batch(aug);
+  for (std::int64_t i = 0; i < 64; ++i) EXPECT_TRUE(identical(a, b, i)) << "image " << i;
+}
+
 TEST(TrainLoader, HflipNeedsImages) {
   Config c;
   c.set("data.dataset=csv");
   c.set("data.hflip=true");
   const std::string m = testing::error_of([&] { make_train_loader(c, nullptr); });
   EXPECT_NE(m.find("data.hflip needs image data"), std::string::npos) << m;
+  Config crop;
+  crop.set("data.dataset=csv");
+  crop.set("data.crop=true");
+  const std::string cm = testing::error_of([&] { make_train_loader(crop, nullptr); });
+  EXPECT_NE(cm.find("data.crop needs image data"), std::string::npos) << cm;
 }
 
 }  // namespace
