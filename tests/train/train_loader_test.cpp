@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 #include "keel/train/config.h"
 #include "keel/train/run_data.h"
@@ -67,11 +69,16 @@ Config small() {
   return c;
 }
 
+// The first batch of the plain loader and of one with `settings` on top (the same images).
+std::pair<Tensor, Tensor> plain_and(std::initializer_list<const char*> settings) {
+  Config plain = small(), changed = small();
+  for (const char* s : settings) changed.set(s);
+  return {first_batch(plain), first_batch(changed)};
+}
+
 TEST(TrainLoader, HflipMirrorsWholeImagesAndShiftsNone) {
   KEEL_SKIP_WITHOUT_FASHION_MNIST();
-  Config plain = small(), flip = small();
-  flip.set("data.hflip=true");
-  const Tensor a = first_batch(plain), b = first_batch(flip);
+  const auto [a, b] = plain_and({"data.hflip=true"});
   ASSERT_EQ(b.dim(), 4);
   ASSERT_EQ(b.size(0), 64);
   ASSERT_EQ(b.size(3), kSide);
@@ -89,9 +96,7 @@ TEST(TrainLoader, HflipMirrorsWholeImagesAndShiftsNone) {
 
 TEST(TrainLoader, AugmentStillShifts) {
   KEEL_SKIP_WITHOUT_FASHION_MNIST();
-  Config plain = small(), aug = small();
-  aug.set("data.augment=true");
-  const Tensor a = first_batch(plain), b = first_batch(aug);
+  const auto [a, b] = plain_and({"data.augment=true"});
   int neither = 0;
   for (std::int64_t i = 0; i < 64; ++i) neither += !mirrored(a, b, i) && !identical(a, b, i);
   EXPECT_GT(neither, 0) << "data.augment's random crop moved no image";
@@ -99,9 +104,7 @@ TEST(TrainLoader, AugmentStillShifts) {
 
 TEST(TrainLoader, CropShiftsWithoutMirroring) {
   KEEL_SKIP_WITHOUT_FASHION_MNIST();
-  Config plain = small(), crop = small();
-  crop.set("data.crop=true");
-  const Tensor a = first_batch(plain), b = first_batch(crop);
+  const auto [a, b] = plain_and({"data.crop=true"});
   int moved = 0;
   for (std::int64_t i = 0; i < 64; ++i) {
     EXPECT_TRUE(shifted(a, b, i)) << "image " << i << " is not a shift of itself by at most 2 pixels";
