@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/cpu/conv.h"
+#include "kernels/cpu/dispatch.h"
 #include "support/gradcheck.h"
 
 using keel::Tensor;
@@ -117,4 +118,23 @@ TEST(ConvPaths, PlanDependsOnlyOnTheShape) {
     }
     keel::set_num_threads(threads);
   }
+}
+
+TEST(ConvPaths, AnImagesFirstLayerOnAvx512TakesOnlyTheDirectWeightGradient) {
+  if ((keel::kernels::simd::supported_targets() & HWY_AVX3) == 0) GTEST_SKIP() << "no AVX-512 on this CPU";
+  // One input channel: oneDNN's forward and backward-data lose to im2col there and its Winograd
+  // is 4-5x slower, however large the layer; its direct weight gradient is 2-3x faster.
+  for (std::int64_t n : {16, 64, 256}) {
+    const keel::kernels::ConvPlan plan = keel::kernels::conv2d_plan(make(n, 1, 28, 28, 32, 3, 3, 1, 1));
+    EXPECT_EQ(plan.forward, ConvPath::kIm2col) << "batch " << n;
+    EXPECT_EQ(plan.backward_data, ConvPath::kIm2col) << "batch " << n;
+    EXPECT_EQ(plan.backward_weights, ConvPath::kOnednnDirect) << "batch " << n;
+  }
+  // A small layer with blocked channels (8 -> 16 at 14x14, batch 16) runs oneDNN's direct kernels
+  // in every pass; a tiny one stays on im2col.
+  const keel::kernels::ConvPlan small = keel::kernels::conv2d_plan(make(16, 8, 14, 14, 16, 3, 3, 1, 1));
+  EXPECT_EQ(small.forward, ConvPath::kOnednnDirect);
+  EXPECT_EQ(small.backward_data, ConvPath::kOnednnDirect);
+  EXPECT_EQ(small.backward_weights, ConvPath::kOnednnDirect);
+  EXPECT_EQ(keel::kernels::conv2d_plan(make(2, 8, 9, 9, 8, 3, 3, 1, 1)).forward, ConvPath::kIm2col);
 }

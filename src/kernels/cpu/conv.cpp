@@ -14,6 +14,7 @@
 
 #include "keel/core/error.h"
 #include "kernels/cpu/conv_onednn.h"
+#include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/scratch.h"
@@ -225,22 +226,37 @@ void im2col_conv2d_backward(const Conv2dShape& s, const T* x, const T* w, const 
 }  // namespace
 
 ConvPlan conv2d_plan(const Conv2dShape& s) {
-  // Below this many multiply-adds the reorders and the primitives' fixed cost outweigh what
-  // they save.
   const double macs = static_cast<double>(s.n) * s.oh * s.ow * s.c * s.o * s.kh * s.kw;
-  if (macs < 2e7) return {ConvPath::kIm2col, ConvPath::kIm2col, ConvPath::kIm2col};
-  // Winograd first: where oneDNN has it (AVX-512), it does 4x fewer multiplies in every pass.
-  if (conv2d_path_available(s, ConvPath::kOnednnWinograd))
-    return {ConvPath::kOnednnWinograd, ConvPath::kOnednnWinograd, ConvPath::kOnednnWinograd};
-  // Else oneDNN's direct convolution for the forward and backward-data passes when both
-  // channel counts fill its 8-channel blocks: on AVX2 (Zen 3, quiet) 1.41x and 1.70x im2col +
-  // GEMM on cnn_step's 32 -> 64 layer at one thread, 1.44x and 1.73x at two. Its
-  // backward-weights pass was level, and with one input channel (the 1 -> 32 layer) its passes
-  // were at best even (forward) or 3-4x slower (backward): those stay on im2col.
-  const ConvPath blocked = s.c >= 8 && s.o >= 8 && conv2d_path_available(s, ConvPath::kOnednnDirect)
-                               ? ConvPath::kOnednnDirect
-                               : ConvPath::kIm2col;
-  return {blocked, blocked, ConvPath::kIm2col};
+  constexpr ConvPlan kIm2colOnly{ConvPath::kIm2col, ConvPath::kIm2col, ConvPath::kIm2col};
+  // Both channel counts fill oneDNN's 8- or 16-channel blocks; with fewer input channels (an
+  // image's first layer) its forward and backward-data passes lose to im2col + GEMM.
+  const bool blocked = s.c >= 8 && s.o >= 8;
+  if ((simd::supported_targets() & HWY_AVX3) != 0) {
+    // AVX-512 (measured on a Zen 5, bench/micro/conv_bench.cpp, docs/benchmarks.md): oneDNN's
+    // direct kernels beat im2col + GEMM from about a million multiply-adds at one thread (below,
+    // their fixed cost wins, and at two threads they lose up to 2x there). The weight gradient
+    // goes direct for any channel count (1 -> 32 at batch 64: 2.9x at one thread, 2.6x at two),
+    // the forward and backward-data passes when the channels are blocked (8 -> 16 at 14x14,
+    // batch 16: 3.3x and 1.2x at one thread, even at two).
+    if (macs < 1e6 || !conv2d_path_available(s, ConvPath::kOnednnDirect)) return kIm2colOnly;
+    // Large blocked layers: Winograd does 4x fewer multiplies in every pass (32 -> 64 at 14x14,
+    // batch 64: 1.6x direct forward at one thread). With one input channel it is 4-5x slower
+    // than im2col, so never there.
+    if (blocked && macs >= 2e7 && conv2d_path_available(s, ConvPath::kOnednnWinograd))
+      return {ConvPath::kOnednnWinograd, ConvPath::kOnednnWinograd, ConvPath::kOnednnWinograd};
+    const ConvPath data = blocked ? ConvPath::kOnednnDirect : ConvPath::kIm2col;
+    return {data, data, ConvPath::kOnednnDirect};
+  }
+  // AVX2: below this many multiply-adds the reorders and the primitives' fixed cost outweigh
+  // what they save. Above it, oneDNN's direct convolution for the forward and backward-data
+  // passes when the channels are blocked: on a quiet Zen 3, 1.41x and 1.70x im2col + GEMM on
+  // cnn_step's 32 -> 64 layer at one thread, 1.44x and 1.73x at two. Its backward-weights pass
+  // was level, and with one input channel (the 1 -> 32 layer) its passes were at best even
+  // (forward) or 3-4x slower (backward): those stay on im2col.
+  if (macs < 2e7) return kIm2colOnly;
+  const ConvPath data = blocked && conv2d_path_available(s, ConvPath::kOnednnDirect) ? ConvPath::kOnednnDirect
+                                                                                     : ConvPath::kIm2col;
+  return {data, data, ConvPath::kIm2col};
 }
 
 bool conv2d_path_available(const Conv2dShape& s, ConvPath path) {
