@@ -32,6 +32,12 @@ results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 # Progress goes to stderr; the JSON lines collect in $results.
 run() { echo "+ $*" >&2; "$@" | tee -a "$results" >&2; }
+# The anchors' step timings at their best: in a fresh process glibc's malloc returns each step's
+# large temporaries (LibTorch's im2col buffers) to the kernel and faults them in again on the
+# next step, which made their cnn_step 3-4x slower than the same step inside a training run
+# (where freeing the loaded data raises malloc's mmap threshold). keel has its own caching
+# allocator and runs without it.
+anchor() { run env GLIBC_TUNABLES=glibc.malloc.mmap_threshold=268435456:glibc.malloc.trim_threshold=1073741824 "$@"; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
      "load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}"
@@ -40,14 +46,14 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 for threads in 1 2; do
   for ((r = 0; r < step_repeats; ++r)); do
     run "$bin/keel_steps" all "$threads" --json
-    run "$bin/libtorch_steps" all "$threads" --json
-    run "$py" bench/e2e/pytorch_steps.py "$threads" --rounds "$rounds"
+    anchor "$bin/libtorch_steps" all "$threads" --json
+    anchor "$py" bench/e2e/pytorch_steps.py "$threads" --rounds "$rounds"
   done
 done
 for threads in 1 2; do
   for seed in "${seeds[@]}"; do
     run "$bin/keel_epoch" "$threads" --seed "$seed"
-    run "$py" bench/e2e/pytorch_epoch.py "$threads" --seed "$seed"
+    anchor "$py" bench/e2e/pytorch_epoch.py "$threads" --seed "$seed"
   done
   # Alternate the systems so that a noisy moment does not hit one alone.
   for ((r = 0; r < startup_runs; ++r)); do

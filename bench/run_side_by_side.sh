@@ -12,4 +12,7 @@ cmake --build --preset bench -j "$(nproc)" --target keel_vs_torch >/dev/null
 source bench/openblas_env.sh
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}"
-./build/bench/bench/keel_vs_torch "$@"
+# LibTorch's allocations at their best too (bench/run_all.sh says why); keel's caching allocator
+# does not depend on it.
+GLIBC_TUNABLES=glibc.malloc.mmap_threshold=268435456:glibc.malloc.trim_threshold=1073741824 \
+  ./build/bench/bench/keel_vs_torch "$@"

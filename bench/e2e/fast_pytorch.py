@@ -3,11 +3,13 @@
 `keel train configs/fast.toml` (bench/e2e/fast_vs_pytorch.sh runs both).
    fast_pytorch.py [CONFIG] [--threads N] [--seed S] [--target ACC] [--loader batched|dataloader]
 The recipe is read from the same TOML file keel trains from, so both train the same thing: the
-MLP (Linear, BatchNorm1d, activation, Dropout per hidden layer), Kaiming-normal (fan_in) weights
-and zero biases, SGD with momentum and weight decay, gradient-norm clipping, label smoothing,
-the cosine (per epoch) or one-cycle (per step) schedule, the batch size, the epochs, the
-normalization (x / 255 - 0.286) / 0.353 and, with data.augment, keel's crop (padding 2, zeros
-after normalization) and horizontal flip. Keys this script does not implement are refused.
+MLP (Linear, BatchNorm1d, activation, Dropout per hidden layer) or the CNN (model.arch = cnn:
+keel's Conv2d-BatchNorm2d-ReLU-MaxPool2d blocks of model.channels, then Linear(., 128), ReLU,
+Dropout, Linear(128, 10)), Kaiming-normal (fan_in) weights and zero biases, SGD with momentum
+and weight decay, gradient-norm clipping, label smoothing, the cosine (per epoch) or one-cycle
+(per step) schedule, the batch size, the epochs, the normalization (x / 255 - 0.286) / 0.353
+and, with data.crop, keel's crop (padding 2, zeros after normalization), with data.augment
+also the horizontal flip. Keys this script does not implement are refused.
 Training images: all 60,000 (data.val_fraction must be 0, as in fast.toml: no validation split).
 The test set is evaluated after every epoch; the clock stops during evaluation, so train_s is
 the training time alone (data loading from the gzipped IDX files, done once, is not counted:
@@ -70,7 +72,9 @@ batch_size = get("train", "batch_size", 128)
 clip = get("train", "clip_grad_norm", 5.0)
 smoothing = get("train", "label_smoothing", 0.0)
 augment = get("data", "augment", False)
-refuse_unless(arch == "mlp", f"model.arch = {arch}")
+crop = augment or get("data", "crop", False)
+channels = get("model", "channels", [32, 64])
+refuse_unless(arch in ("mlp", "cnn"), f"model.arch = {arch}")
 refuse_unless(activation == "relu" and init == "kaiming", "an activation or init other than relu, kaiming")
 refuse_unless(norm in ("batch", "none") and order == "norm_dropout", f"model.norm = {norm} / model.order = {order}")
 refuse_unless(opt_name == "sgd", f"optim.name = {opt_name}")
@@ -84,7 +88,32 @@ torch_common.set_threads(threads)
 torch.manual_seed(seed)
 
 
+def build_cnn():
+    """keel's model.arch = cnn (src/train/model_factory.cpp): per entry of model.channels a
+    Conv2d(3x3, padding 1)-BatchNorm2d-activation-MaxPool2d(2) block, then Flatten,
+    Linear(C*side*side, 128), activation, Dropout and Linear(128, 10)."""
+    layers, in_ch, side = [nn.Unflatten(1, (1, 28, 28))], 1, 28
+    for out_ch in channels:
+        layers.append(nn.Conv2d(in_ch, out_ch, 3, 1, 1))
+        if norm == "batch":
+            layers.append(nn.BatchNorm2d(out_ch))
+        layers += [nn.ReLU(), nn.MaxPool2d(2)]
+        in_ch, side = out_ch, side // 2
+    layers += [nn.Flatten(), nn.Linear(in_ch * side * side, 128), nn.ReLU()]
+    if dropout > 0:
+        layers.append(nn.Dropout(dropout))
+    layers.append(nn.Linear(128, 10))
+    return nn.Sequential(*layers)
+
+
 def build():
+    if arch == "cnn":
+        model = build_cnn()
+        for m in model.modules():
+            if isinstance(m, (nn.Linear, nn.Conv2d)):
+                nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+                nn.init.zeros_(m.bias)
+        return model
     layers, width = [], 784
     for h in hidden:
         layers.append(nn.Linear(width, h))
@@ -113,13 +142,16 @@ def load(kind):
 
 
 def augment_batch(x):
-    """keel's RandomCrop(28, padding 2) then RandomHorizontalFlip(0.5), per image."""
+    """keel's RandomCrop(28, padding 2) (data.crop), then with data.augment RandomHorizontalFlip(0.5),
+    per image."""
     n = x.shape[0]
     padded = nn.functional.pad(x.view(n, 28, 28), (2, 2, 2, 2))
     oy, ox = torch.randint(0, 5, (n,)), torch.randint(0, 5, (n,))
     rows = (oy.view(n, 1) + torch.arange(28)).view(n, 28, 1)
     cols = (ox.view(n, 1) + torch.arange(28)).view(n, 1, 28)
     out = padded[torch.arange(n).view(n, 1, 1), rows, cols]
+    if not augment:
+        return out.reshape(n, 784)
     flip = torch.rand(n) < 0.5
     out[flip] = out[flip].flip(-1)
     return out.reshape(n, 784)
@@ -172,7 +204,7 @@ model.train()
 for epoch in range(epochs):
     t0 = time.monotonic()
     for x, y in batches():
-        if augment:
+        if crop:
             x = augment_batch(x)
         opt.zero_grad()
         loss = criterion(model(x), y)

@@ -39,7 +39,10 @@ TEST(ShippedConfigs, EachReadsBuildsAndStatesWhatItMeasured) {
 
 TEST(ShippedConfigs, FastStaysWithinWhatThePyTorchTwinImplements) {
   const Config c = Config::from_toml_file(config_path("fast.toml").string());
-  EXPECT_EQ(c.get_string("model.arch"), "mlp");
+  const std::string arch = c.get_string("model.arch");
+  EXPECT_TRUE(arch == "mlp" || arch == "cnn") << arch;
+  const std::string norm = c.get_string("model.norm");
+  EXPECT_TRUE(norm == "batch" || norm == "none") << norm;
   EXPECT_EQ(c.get_string("model.activation"), "relu");
   EXPECT_EQ(c.get_string("model.init"), "kaiming");
   EXPECT_EQ(c.get_string("model.order"), "norm_dropout");
@@ -47,6 +50,7 @@ TEST(ShippedConfigs, FastStaysWithinWhatThePyTorchTwinImplements) {
   EXPECT_EQ(c.get_double("data.val_fraction"), 0.0);
   EXPECT_EQ(c.get_int("data.train_subset"), 0);
   EXPECT_EQ(c.get_string("reg.penalty"), "none");
+  EXPECT_EQ(c.get_string("data.normalize"), "dataset");
   EXPECT_EQ(c.get_int("train.threads"), 1);
 }
 
