@@ -203,11 +203,16 @@ inline I64 SweepParts(I64 rows, I64 row_elems) {
 
 inline I64 RowGrain(I64 elems_per_row) { return std::max<I64>(1, kGrain / std::max<I64>(1, elems_per_row)); }
 
-// Whether batch norm works channel by channel (each channel's N runs stay in cache between
-// passes) rather than sweeping rows into per-channel partial sums.
-inline bool ChannelParallel(I64 c, I64 s) { return s > 1 && c >= omp_get_max_threads(); }
-
 // ---- batch norm ----------------------------------------------------------------------------
+// Batch norm sweeps whole rows (samples), each thread its own block of rows with per-channel
+// partial sums, then normalizes row by row. It used to go channel by channel when there were
+// more channels than threads (a channel's N planes, strided C * S apart, stay in cache between
+// the two passes), but on the Zen 5 that lost: BatchNorm2d (32, 64, 32, 32) forward + backward
+// 2.1-2.4 ms at 1 thread against 1.2-1.3 by rows (short strided runs defeat the prefetchers),
+// and at 2 threads its channel split left every max-pool and convolution after it reading the
+// other core's half (BatchNorm2d + ReLU + MaxPool2d on (32, 8, 28, 28): 243 us at 2 threads by
+// channels, 126-140 by rows; cnn_step +4% at 1 thread and +6% at 2, docs/benchmarks.md). At one
+// thread the sums come in the same order either way.
 
 // Per-channel scale and shift from statistics and affine params: y = x * a + b.
 template <class T>
@@ -268,24 +273,6 @@ void BatchNormTrainForwardT(const Args& p) {
   const T* x = static_cast<const T*>(p.x);
   T* y = static_cast<T*>(p.y);
   const I64 N = p.n, C = p.c, S = p.s;
-  const T* w = static_cast<const T*>(p.w);
-  const T* bias = static_cast<const T*>(p.b);
-  if (ChannelParallel(C, S)) {
-    // One channel at a time: statistics, then normalize while the channel is still in cache.
-    parallel_for(0, C, RowGrain(N * S), [&](I64 c0, I64 c1) {
-      for (I64 c = c0; c < c1; ++c) {
-        double k = static_cast<double>(x[c * S]), s = 0, q = 0;
-        for (I64 n = 0; n < N; ++n) Moments(x + (n * C + c) * S, S, k, s, q);
-        FinishStats<T>(p, c, k, s, q);
-        double sc = p.rstd[c] * (w ? static_cast<double>(w[c]) : 1.0);
-        T a = static_cast<T>(sc);
-        T b = static_cast<T>((bias ? static_cast<double>(bias[c]) : 0.0) - p.mean[c] * sc);
-        for (I64 n = 0; n < N; ++n)
-          AffineMaybeRelu(p.relu, x + (n * C + c) * S, y + (n * C + c) * S, S, a, b);
-      }
-    });
-    return;
-  }
   // Sweep rows into per-part, per-channel sums shifted by the first row's values.
   const I64 parts = SweepParts(N, C * S);
   std::vector<double> shift(C), part(static_cast<std::size_t>(parts * 2 * C), 0.0);
@@ -360,38 +347,6 @@ void BatchNormBackwardT(const Args& p) {
     if (db) db[c] = static_cast<T>(sg);
     return BatchNormCoef(p, w ? static_cast<double>(w[c]) : 1.0, c, sg, sgx);
   };
-  if (ChannelParallel(C, S)) {
-    parallel_for(0, C, RowGrain(N * S), [&](I64 c0, I64 c1) {
-      for (I64 c = c0; c < c1; ++c) {
-        double sg = 0, sgx = 0;
-        for (I64 n = 0; n < N; ++n) {
-          const I64 o = (n * C + c) * S;
-          if (ry) {
-            T* gm = MaskScratch<T>(S);
-            MaskByRelu(g + o, ry + o, gm, S);
-            GradMoments(gm, x + o, S, p.mean[c], sg, sgx);
-          } else {
-            GradMoments(g + o, x + o, S, p.mean[c], sg, sgx);
-          }
-        }
-        GradCoef k = finish(c, sg, sgx);
-        if (!dx) continue;
-        for (I64 n = 0; n < N; ++n) {
-          I64 o = (n * C + c) * S;
-          if (ry) {
-            T* gm = MaskScratch<T>(S);
-            MaskByRelu(g + o, ry + o, gm, S);
-            GradAffine(gm, x + o, dx + o, S, static_cast<T>(k.c1), static_cast<T>(k.c2),
-                       static_cast<T>(k.c3));
-          } else {
-            GradAffine(g + o, x + o, dx + o, S, static_cast<T>(k.c1), static_cast<T>(k.c2),
-                       static_cast<T>(k.c3));
-          }
-        }
-      }
-    });
-    return;
-  }
   const I64 parts = SweepParts(N, C * S);
   std::vector<double> part(static_cast<std::size_t>(parts * 2 * C), 0.0);
   parallel_for(0, parts, 1, [&](I64 k0, I64 k1) {
