@@ -73,10 +73,13 @@ std::string NormBase::extra_repr() const {
 
 // ---- batch norm --------------------------------------------------------------------------------
 
-Tensor BatchNormBase::forward(const Tensor& x) { return forward_impl(x, false); }
-Tensor BatchNormBase::forward_relu(const Tensor& x) { return forward_impl(x, true); }
+Tensor BatchNormBase::forward(const Tensor& x) { return forward_impl(x, Fused::kNone); }
+Tensor BatchNormBase::forward_relu(const Tensor& x) { return forward_impl(x, Fused::kRelu); }
+Tensor BatchNormBase::forward_relu_max_pool2d(const Tensor& x) {
+  return forward_impl(x, Fused::kReluMaxPool2d);
+}
 
-Tensor BatchNormBase::forward_impl(const Tensor& x, bool relu) {
+Tensor BatchNormBase::forward_impl(const Tensor& x, Fused fused) {
   check_input_dim(x);
   KEEL_CHECK(x.size(1) == num_features, layer_name(*this, num_features), ": expected input with ",
              num_features, " channels (dim 1), got input of shape ", x.sizes());
@@ -89,7 +92,9 @@ Tensor BatchNormBase::forward_impl(const Tensor& x, bool relu) {
   // Eval mode uses running statistics only when they are kept.
   bool use_batch_stats = is_training() || !track_running_stats;
   bool pass_running = !is_training() || track_running_stats;
-  auto fn = relu ? &functional::batch_norm_relu : &functional::batch_norm;
+  auto fn = fused == Fused::kRelu            ? &functional::batch_norm_relu
+            : fused == Fused::kReluMaxPool2d ? &functional::batch_norm_relu_max_pool2d
+                                             : &functional::batch_norm;
   return fn(x, pass_running ? running_mean : Tensor(), pass_running ? running_var : Tensor(), weight, bias,
             use_batch_stats, factor, eps);
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "keel/autograd/node.h"
+#include "keel/core/allocator.h"
 #include "keel/tensor/dispatch.h"
 #include "keel/tensor/factories.h"
 #include "kernels/cpu/normalization.h"
@@ -40,6 +41,17 @@ void check_running(const Tensor& t, std::int64_t c, const Tensor& x, const char*
              " must be a contiguous floating-point tensor");
 }
 
+// The per-channel arguments of a batch norm over c channels.
+void check_batch_norm_args(const Tensor& input, std::int64_t c, const Tensor& weight, const Tensor& bias,
+                           const Tensor& running_mean, const Tensor& running_var, bool training) {
+  check_param(weight, Dims{c}, input, "weight", "batch_norm");
+  check_param(bias, Dims{c}, input, "bias", "batch_norm");
+  check_running(running_mean, c, input, "running_mean", "batch_norm");
+  check_running(running_var, c, input, "running_var", "batch_norm");
+  KEEL_CHECK(training || (running_mean.defined() && running_var.defined()),
+             "batch_norm: running_mean and running_var must be defined in evaluation mode");
+}
+
 // Product of the sizes after dim 1 (the spatial extent of (N, C, *)).
 std::int64_t spatial(const Tensor& x) {
   std::int64_t s = 1;
@@ -70,6 +82,29 @@ std::vector<double> to_doubles(const Tensor& t) {
 }
 
 bool wants(const Tensor& t) { return t.defined() && t.requires_grad(); }
+
+// Training: the running statistics move toward the batch's (its variance made unbiased, as
+// PyTorch's running_var), `count` values per channel.
+void update_running_stats(const Tensor& running_mean, const Tensor& running_var, const Tensor& mean,
+                          const Tensor& var, std::int64_t count, double momentum) {
+  const double cnt = static_cast<double>(count);
+  std::vector<double> m = to_doubles(mean), v = to_doubles(var);
+  for (double& vi : v) vi = vi * cnt / (cnt - 1.0);
+  update_running(running_mean, m, momentum);
+  update_running(running_var, v, momentum);
+}
+
+// Evaluation: normalize with the running statistics.
+void set_eval_stats(const Tensor& running_mean, const Tensor& running_var, double eps, const Tensor& mean,
+                    const Tensor& invstd) {
+  std::vector<double> rm = to_doubles(running_mean), rv = to_doubles(running_var);
+  double* pm = mean.data_ptr<double>();
+  double* pi = invstd.data_ptr<double>();
+  for (std::size_t i = 0; i < rm.size(); ++i) {
+    pm[i] = rm[i];
+    pi[i] = 1.0 / std::sqrt(rv[i] + eps);
+  }
+}
 
 // Records the fused backward of a normalization whose kernel takes (g, x, w) and writes
 // (dx, dw, db); dw and db take the shape of weight and bias.
@@ -104,12 +139,7 @@ Tensor batch_norm_impl(const Tensor& input, const Tensor& running_mean, const Te
   KEEL_CHECK(input.dim() >= 2,
              "batch_norm: expected input of shape (N, C, *) with at least 2 dims, got shape ", input.sizes());
   const std::int64_t n = input.size(0), c = input.size(1), s = spatial(input);
-  check_param(weight, Dims{c}, input, "weight", "batch_norm");
-  check_param(bias, Dims{c}, input, "bias", "batch_norm");
-  check_running(running_mean, c, input, "running_mean", "batch_norm");
-  check_running(running_var, c, input, "running_var", "batch_norm");
-  KEEL_CHECK(training || (running_mean.defined() && running_var.defined()),
-             "batch_norm: running_mean and running_var must be defined in evaluation mode");
+  check_batch_norm_args(input, c, weight, bias, running_mean, running_var, training);
   KEEL_CHECK(running_mean.defined() == running_var.defined(),
              "batch_norm: running_mean and running_var must be both defined or both undefined");
   KEEL_CHECK(!training || n * s != 1, "Expected more than 1 value per channel when training, got input size ",
@@ -123,21 +153,10 @@ Tensor batch_norm_impl(const Tensor& input, const Tensor& running_mean, const Te
   if (training) {
     Tensor var = empty({c}, kFloat64);
     kernels::batch_norm_train_forward(x, n, c, s, w, b, eps, y, mean, invstd, var, relu);
-    if (running_mean.defined() && n * s > 0) {
-      const double cnt = static_cast<double>(n * s);
-      std::vector<double> m = to_doubles(mean), v = to_doubles(var);
-      for (double& vi : v) vi = vi * cnt / (cnt - 1.0);  // unbiased, as PyTorch's running_var
-      update_running(running_mean, m, momentum);
-      update_running(running_var, v, momentum);
-    }
+    if (running_mean.defined() && n * s > 0)
+      update_running_stats(running_mean, running_var, mean, var, n * s, momentum);
   } else {
-    std::vector<double> rm = to_doubles(running_mean), rv = to_doubles(running_var);
-    double* pm = mean.data_ptr<double>();
-    double* pi = invstd.data_ptr<double>();
-    for (std::int64_t i = 0; i < c; ++i) {
-      pm[i] = rm[i];
-      pi[i] = 1.0 / std::sqrt(rv[i] + eps);
-    }
+    set_eval_stats(running_mean, running_var, eps, mean, invstd);
     kernels::batch_norm_apply(x, n, c, s, mean, invstd, w, b, y, relu);
   }
   // The fused ReLU's backward needs the output (its mask); SavedTensor keeps a detached alias.
@@ -152,6 +171,56 @@ Tensor batch_norm_impl(const Tensor& input, const Tensor& running_mean, const Te
 }
 
 }  // namespace
+
+Tensor batch_norm_relu_max_pool2d(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                                  const Tensor& weight, const Tensor& bias, bool training, double momentum,
+                                  double eps) {
+  check_input(input, "batch_norm_relu_max_pool2d");
+  KEEL_CHECK(input.dim() == 4 && input.size(2) % 2 == 0 && input.size(3) % 2 == 0,
+             "batch_norm_relu_max_pool2d: expected input of shape (N, C, H, W) with even H and W, got shape ",
+             input.sizes());
+  const std::int64_t n = input.size(0), c = input.size(1), h = input.size(2), w = input.size(3);
+  KEEL_CHECK(h * w < (std::int64_t{1} << 31), "batch_norm_relu_max_pool2d: planes of ", h, "x", w,
+             " are too large for 32-bit window positions");
+  check_batch_norm_args(input, c, weight, bias, running_mean, running_var, training);
+  KEEL_CHECK(!training || n * h * w != 1,
+             "Expected more than 1 value per channel when training, got input size ", input.sizes());
+  Tensor xs, ws, bs;
+  const Tensor& x = contiguous_or(input, xs);
+  const Tensor& wt = contiguous_or(weight, ws);
+  const Tensor& b = contiguous_or(bias, bs);
+  Tensor y = empty({n, c, h / 2, w / 2}, input.dtype());
+  // What the backward reads, kept only when there will be one: each window's argmax position
+  // (int32, from keel's caching allocator: no tensor dtype of that width) and x there.
+  const bool grad = autograd::needs_grad(std::vector<Tensor>{input, weight, bias});
+  Tensor xmax = grad ? empty(y.sizes(), input.dtype()) : Tensor();
+  const std::size_t arg_bytes = grad ? static_cast<std::size_t>(y.numel()) * sizeof(std::int32_t) : 0;
+  std::shared_ptr<void> arg;
+  if (grad)
+    arg.reset(allocator::allocate(arg_bytes), [arg_bytes](void* p) { allocator::deallocate(p, arg_bytes); });
+  View arg_view{};
+  arg_view.data = arg.get();
+  Tensor mean = empty({c}, kFloat64), invstd = empty({c}, kFloat64), var;
+  if (training) {
+    var = empty({c}, kFloat64);
+  } else {
+    set_eval_stats(running_mean, running_var, eps, mean, invstd);
+  }
+  kernels::batch_norm_relu_pool_forward(x, n, c, h, w, wt, b, eps, training, mean, invstd,
+                                        var.defined() ? View(var) : View(), y, arg_view,
+                                        xmax.defined() ? View(xmax) : View());
+  if (training && running_mean.defined() && n * h * w > 0)
+    update_running_stats(running_mean, running_var, mean, var, n * h * w, momentum);
+  if (!grad) return y;
+  record_norm("BatchNormReluMaxPool2dBackward", y, input, x, wt, bias,
+              [n, c, h, w, mean, invstd, training, arg, arg_view, sy = SavedTensor(y),
+               sm = SavedTensor(xmax)](const Tensor& g, const Tensor& xv, const Tensor& wv, const Tensor& dx,
+                                       const Tensor& dw, const Tensor& db) {
+                kernels::batch_norm_relu_pool_backward(g, xv, n, c, h, w, sy.unpack(), arg_view, sm.unpack(),
+                                                       mean, invstd, wv, training, dx, dw, db);
+              });
+  return y;
+}
 
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& weight, const Tensor& bias, bool training, double momentum, double eps) {

@@ -137,6 +137,19 @@ for dt, sfx in DTYPES:
         cases.append(case("batch_norm_relu_%s%s" % ("train" if training else "eval", sfx), "batch_norm_relu",
                           lambda xi, wi, bi: torch.relu(torch.nn.functional.batch_norm(
                               xi, rm.clone(), rv.clone(), wi, bi, training, 0.1, 1e-5)), [x, w, b], args))
+# max_pool2d(relu(batch_norm(...)), 2), keel's fused batch_norm_relu_max_pool2d (own generator).
+pooled = torch.Generator().manual_seed(12)
+for dt, sfx in DTYPES:
+    x = (torch.randn(3, 2, 4, 6, generator=pooled) * 1.5 + 0.3).to(dt)
+    w, b = (1.0 + 0.5 * torch.randn(2, generator=pooled)).to(dt), (0.5 * torch.randn(2, generator=pooled)).to(dt)
+    rm, rv = (0.5 * torch.randn(2, generator=pooled)).to(dt), (torch.rand(2, generator=pooled) + 0.5).to(dt)
+    for training in (True, False):
+        args = {"running_mean": rm.tolist(), "running_var": rv.tolist(), "training": training, "momentum": 0.1,
+                "eps": 1e-5}
+        cases.append(case("batch_norm_relu_max_pool2d_%s%s" % ("train" if training else "eval", sfx),
+                          "batch_norm_relu_max_pool2d",
+                          lambda xi, wi, bi: torch.nn.functional.max_pool2d(torch.relu(torch.nn.functional.batch_norm(
+                              xi, rm.clone(), rv.clone(), wi, bi, training, 0.1, 1e-5)), 2), [x, w, b], args))
 write("normalization", cases)
 
 # state_dict keys and reprs of each module configuration.

@@ -88,13 +88,23 @@ Tensor run_steps(const std::vector<Tensor>& x, const json& a) {
   return out;
 }
 
-// relu(batch_norm(...)) in one op, from the case's running statistics.
-Tensor run_fused(const std::vector<Tensor>& x, const json& a) {
+// A fused batch norm op (relu(batch_norm(...)), or max_pool2d of that) on a golden case, from
+// the case's running statistics.
+template <class Fused>
+Tensor run_fused_op(Fused fused, const std::vector<Tensor>& x, const json& a) {
   const DType dt = x[0].dtype();
   Tensor rm = from_vector(a["running_mean"].get<std::vector<double>>()).to(dt);
   Tensor rv = from_vector(a["running_var"].get<std::vector<double>>()).to(dt);
-  return nn::functional::batch_norm_relu(x[0], rm, rv, x[1], x[2], a["training"].get<bool>(),
-                                         a["momentum"].get<double>(), a["eps"].get<double>());
+  return fused(x[0], rm, rv, x[1], x[2], a["training"].get<bool>(), a["momentum"].get<double>(),
+               a["eps"].get<double>());
+}
+
+Tensor run_fused(const std::vector<Tensor>& x, const json& a) {
+  return run_fused_op(nn::functional::batch_norm_relu, x, a);
+}
+
+Tensor run_fused_pool(const std::vector<Tensor>& x, const json& a) {
+  return run_fused_op(nn::functional::batch_norm_relu_max_pool2d, x, a);
 }
 
 json load_modules_json() {
@@ -118,8 +128,10 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 }  // namespace
 
 TEST(Normalization, MatchesPyTorch) {
-  std::map<std::string, GoldenOp> ops = {
-      {"module", run_module}, {"steps", run_steps}, {"batch_norm_relu", run_fused}};
+  std::map<std::string, GoldenOp> ops = {{"module", run_module},
+                                         {"steps", run_steps},
+                                         {"batch_norm_relu", run_fused},
+                                         {"batch_norm_relu_max_pool2d", run_fused_pool}};
   EXPECT_GT(keel::testing::check_golden("normalization", ops), 190);
 }
 
@@ -355,6 +367,80 @@ TEST(BatchNormRelu, FusedEqualsBatchNormThenRelu) {
       EXPECT_EQ(max_abs_diff(bn_fused->running_var, bn_plain->running_var), 0.0);
     }
   }
+}
+
+// Sequential fuses BatchNorm2d + ReLU + MaxPool2d(2) (functional::batch_norm_relu_max_pool2d):
+// the output and running statistics equal those of the three ops run one by one, the gradients
+// up to the order of the sums, in train and eval mode, in float32 and float64; planes with an
+// odd side, other pools and BatchNorm1d keep the separate ops.
+TEST(BatchNormReluMaxPool2d, FusedEqualsTheThreeOps) {
+  struct Case {
+    Dims shape;
+    DType dtype;
+    double tol;
+  };
+  const std::vector<Case> cases = {{{4, 6, 8, 8}, kFloat32, 1e-5},
+                                   {{3, 4, 6, 10}, kFloat64, 1e-12},
+                                   {{2, 33, 4, 2}, kFloat32, 1e-5},
+                                   {{5, 3, 7, 6}, kFloat32, 0.0}};  // odd height: not fused, so exact
+  for (const Case& k : cases) {
+    for (bool train : {true, false}) {
+      const std::int64_t c = k.shape[1];
+      auto bn_fused = std::make_shared<nn::BatchNorm2d>(c, 1e-5, 0.1, true, true, k.dtype);
+      auto bn_plain = std::make_shared<nn::BatchNorm2d>(c, 1e-5, 0.1, true, true, k.dtype);
+      manual_seed(9);
+      Tensor w = rand({c}, k.dtype) + 0.5, b = randn({c}, k.dtype), rm = randn({c}, k.dtype) * 0.1,
+             rv = rand({c}, k.dtype) + 0.5;
+      for (auto& bn : {bn_fused, bn_plain}) {
+        NoGradGuard ng;
+        bn->weight.copy_(w);
+        bn->bias.copy_(b);
+        bn->running_mean.copy_(rm);
+        bn->running_var.copy_(rv);
+        bn->train(train);
+      }
+      nn::Sequential seq({bn_fused, std::make_shared<nn::ReLU>(), std::make_shared<nn::MaxPool2d>(2)});
+      nn::MaxPool2d pool(2);
+      Tensor x1 = randn(k.shape, k.dtype).requires_grad_(), x2 = x1.detach().clone().requires_grad_();
+      Tensor y1 = seq.forward(x1);
+      Tensor y2 = pool.forward(relu(bn_plain->forward(x2)));
+      SCOPED_TRACE(::testing::Message() << k.shape << (train ? " train" : " eval"));
+      ASSERT_EQ(y1.sizes(), y2.sizes());
+      EXPECT_EQ(max_abs_diff(y1, y2), 0.0);
+      EXPECT_EQ(max_abs_diff(bn_fused->running_mean, bn_plain->running_mean), 0.0);
+      EXPECT_EQ(max_abs_diff(bn_fused->running_var, bn_plain->running_var), 0.0);
+      Tensor g = randn(y1.sizes(), k.dtype);
+      (y1 * g).sum().backward();
+      (y2 * g).sum().backward();
+      EXPECT_LE(max_abs_diff(x1.grad(), x2.grad()), k.tol);
+      EXPECT_LE(max_abs_diff(bn_fused->weight.grad(), bn_plain->weight.grad()), k.tol * 10);
+      EXPECT_LE(max_abs_diff(bn_fused->bias.grad(), bn_plain->bias.grad()), k.tol * 10);
+    }
+  }
+}
+
+// Without gradients (evaluation) the fused op keeps nothing for a backward and still computes
+// the three ops' values.
+TEST(BatchNormReluMaxPool2d, WithoutGradientsComputesTheSameValues) {
+  auto bn = std::make_shared<nn::BatchNorm2d>(5);
+  nn::Sequential seq({bn, std::make_shared<nn::ReLU>(), std::make_shared<nn::MaxPool2d>(2)});
+  manual_seed(3);
+  Tensor x = randn({4, 5, 6, 8});
+  seq.forward(x);  // one training step moves the running statistics
+  seq.eval();
+  NoGradGuard guard;
+  Tensor y = seq.forward(x);
+  EXPECT_FALSE(y.requires_grad());
+  nn::MaxPool2d pool(2);
+  EXPECT_EQ(max_abs_diff(y, pool.forward(relu(bn->forward(x)))), 0.0);
+}
+
+TEST(BatchNormReluMaxPool2d, RefusesOddPlanesAndNamesTheShape) {
+  Tensor x = randn({2, 3, 5, 4});
+  const std::string msg = error_of(
+      [&] { nn::functional::batch_norm_relu_max_pool2d(x, Tensor(), Tensor(), Tensor(), Tensor(), true); });
+  EXPECT_TRUE(contains(msg, "even H and W")) << msg;
+  EXPECT_TRUE(contains(msg, "[2, 3, 5, 4]")) << msg;
 }
 
 TEST(BatchNormRelu, Gradcheck) {

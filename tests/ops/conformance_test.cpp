@@ -477,6 +477,16 @@ std::map<std::string, Registration> registry() {
                             return V{r({4, 2, 3}, 1, -1.0, 1.5), r({2}, 2, 0.5, 1.5), r({2}, 3)};
                           },
                           {{"training", true}}};
+  m["batch_norm_relu_max_pool2d"] = {
+      [](const V& x, const json& a) {
+        const DType dt = x[0].dtype();
+        return F::batch_norm_relu_max_pool2d(x[0], stat(a, "running_mean", dt), stat(a, "running_var", dt),
+                                             opt(x, 1), opt(x, 2), a.value("training", true), 0.1, 1e-5);
+      },
+      [] {
+        return V{r({3, 2, 4, 6}, 1, -1.0, 1.5), r({2}, 2, 0.5, 1.5), r({2}, 3)};
+      },
+      {{"training", true}}};
   // In one rank (the local group) the whole golden batch is that rank's; tests/nn/
   // sync_batch_norm_test.cpp replays the same cases split over several ranks.
   m["sync_batch_norm"] = {[](const V& x, const json& a) {

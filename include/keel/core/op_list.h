@@ -153,6 +153,8 @@ enum Dtypes : unsigned { F32 = 1, F64 = 2, I64 = 4, F = F32 | F64, FI = F | I64 
     normalization, "BatchNorm2d_4d_m0.1_a1_t1_train")                                                        \
   X(batch_norm_relu, "batch_norm+relu", Fused, F, BatchNormReluBackward, "nn::functional::batch_norm_relu",  \
     normalization, "batch_norm_relu_train")                                                                  \
+  X(batch_norm_relu_max_pool2d, "batch_norm+relu+max_pool2d", Fused, F, BatchNormReluMaxPool2dBackward,      \
+    "nn::functional::batch_norm_relu_max_pool2d", normalization, "batch_norm_relu_max_pool2d_train")         \
   /* batch norm over a process group's global batch (keel/ops/sync_batch_norm.h) */                          \
   X(sync_batch_norm, "sync_batch_norm", Kernel, F, SyncBatchNormBackward, "ops::sync_batch_norm",            \
     sync_batch_norm, "BatchNorm1d_3d_splits_4_4")                                                            \

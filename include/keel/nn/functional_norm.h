@@ -6,6 +6,7 @@
 namespace keel::nn::functional {
 using ops::batch_norm;
 using ops::batch_norm_relu;
+using ops::batch_norm_relu_max_pool2d;
 using ops::group_norm;
 using ops::instance_norm;
 using ops::layer_norm;

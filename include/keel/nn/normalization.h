@@ -41,9 +41,14 @@ class BatchNormBase : public NormBase {
   // relu(forward(x)), fused (functional::batch_norm_relu); nn::Sequential calls it for a
   // BatchNorm directly followed by a ReLU.
   Tensor forward_relu(const Tensor& x);
+  // max_pool2d(relu(forward(x)), 2), fused (functional::batch_norm_relu_max_pool2d) for
+  // (N, C, H, W) input with even H and W; nn::Sequential calls it for a BatchNorm2d, a ReLU and
+  // a MaxPool2d(2) in a row.
+  Tensor forward_relu_max_pool2d(const Tensor& x);
 
  private:
-  Tensor forward_impl(const Tensor& x, bool relu);
+  enum class Fused { kNone, kRelu, kReluMaxPool2d };
+  Tensor forward_impl(const Tensor& x, Fused fused);
 };
 
 // Input (N, C) or (N, C, L).

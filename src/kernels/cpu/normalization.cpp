@@ -3,12 +3,12 @@
 // auto-vectorized for AVX-512, AVX2 and the baseline; reductions use `omp simd reduction`,
 // which lets the compiler reassociate a sum into vector lanes without -ffast-math.
 //
-// Memory traffic is what these kernels are about. Each works on blocks that stay in cache
-// between its passes: a (sample, group) block or a row for group and layer norm, a whole
-// channel (N strided runs of S) for batch norm, so the second pass over a block (normalize,
-// or grad_input) reads it from cache, not memory. When the channel has no spatial extent
-// (BatchNorm1d on (N, C)), channels are columns: statistics come from a sweep over rows into
-// per-column sums, vectorized across columns, in per-thread partial buffers. Row outputs larger
+// Memory traffic is what these kernels are about. Group and layer norm work on blocks that stay
+// in cache between their passes (a (sample, group) block or a row), so the second pass over a
+// block (normalize, or grad_input) reads it from cache, not memory. Batch norm sweeps rows
+// (samples) into per-channel sums in per-thread partial buffers (vectorized across columns when
+// the channel has no spatial extent, BatchNorm1d on (N, C)), then normalizes row by row; with
+// ReLU and MaxPool2d(2) after it, it also pools each plane while the plane is in cache. Row outputs larger
 // than the caches (layer norm, BatchNorm1d) are written with non-temporal stores (StreamOut),
 // which saves the read of each written line.
 #undef HWY_TARGET_INCLUDE
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "keel/core/dtype.h"
+#include "kernels/cpu/max_pool_2x2.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/scratch.h"
 
@@ -50,6 +51,11 @@ struct Args {
   // backward masks the incoming gradient by the saved output (g where y > 0, as ReLU's).
   bool relu = false;
   const void* relu_out = nullptr;  // backward: the fused forward's output
+  // Batch norm + ReLU + MaxPool2d(2): the (h, w) planes, and per pooled output the flat position
+  // of its window's maximum in the plane (int32) and the input value there.
+  void* pool_arg = nullptr;
+  void* pool_xmax = nullptr;
+  std::int64_t pool_h = 0, pool_w = 0;
 };
 }  // namespace keel::kernels::norm_detail
 #endif
@@ -203,6 +209,17 @@ inline I64 SweepParts(I64 rows, I64 row_elems) {
 
 inline I64 RowGrain(I64 elems_per_row) { return std::max<I64>(1, kGrain / std::max<I64>(1, elems_per_row)); }
 
+// Channel c's totals of the per-part pairs of sums a sweep left in `part` (part k holds C
+// first sums, then C second sums).
+inline void PartTotals(const std::vector<double>& part, I64 parts, I64 C, I64 c, double& a, double& b) {
+  a = 0;
+  b = 0;
+  for (I64 k = 0; k < parts; ++k) {
+    a += part[k * 2 * C + c];
+    b += part[k * 2 * C + C + c];
+  }
+}
+
 // ---- batch norm ----------------------------------------------------------------------------
 // Batch norm sweeps whole rows (samples), each thread its own block of rows with per-channel
 // partial sums, then normalizes row by row. It used to go channel by channel when there were
@@ -268,10 +285,10 @@ void FinishStats(const Args& p, I64 ch, double k, double s, double q) {
   if (p.var) p.var[ch] = var;
 }
 
+// The batch's per-channel statistics into p.mean, p.rstd and p.var.
 template <class T>
-void BatchNormTrainForwardT(const Args& p) {
+void BatchStats(const Args& p) {
   const T* x = static_cast<const T*>(p.x);
-  T* y = static_cast<T*>(p.y);
   const I64 N = p.n, C = p.c, S = p.s;
   // Sweep rows into per-part, per-channel sums shifted by the first row's values.
   const I64 parts = SweepParts(N, C * S);
@@ -297,16 +314,18 @@ void BatchNormTrainForwardT(const Args& p) {
     }
   });
   for (I64 c = 0; c < C; ++c) {
-    double s = 0, q = 0;
-    for (I64 k = 0; k < parts; ++k) {
-      s += part[k * 2 * C + c];
-      q += part[k * 2 * C + C + c];
-    }
+    double s, q;
+    PartTotals(part, parts, C, c, s, q);
     FinishStats<T>(p, c, shift[c], s, q);
   }
+}
+
+template <class T>
+void BatchNormTrainForwardT(const Args& p) {
+  BatchStats<T>(p);
   std::vector<T> a, b;
   ChannelScaleShift<T>(p, a, b);
-  ApplyChannels(x, y, N, C, S, a.data(), b.data(), p.relu);
+  ApplyChannels(static_cast<const T*>(p.x), static_cast<T*>(p.y), p.n, p.c, p.s, a.data(), b.data(), p.relu);
 }
 
 template <class T>
@@ -377,11 +396,8 @@ void BatchNormBackwardT(const Args& p) {
   });
   std::vector<T> c1(C), c2(C), c3(C);
   for (I64 c = 0; c < C; ++c) {
-    double sg = 0, sgx = 0;
-    for (I64 k = 0; k < parts; ++k) {
-      sg += part[k * 2 * C + c];
-      sgx += part[k * 2 * C + C + c];
-    }
+    double sg, sgx;
+    PartTotals(part, parts, C, c, sg, sgx);
     GradCoef k = finish(c, sg, sgx);
     c1[c] = static_cast<T>(k.c1);
     c2[c] = static_cast<T>(k.c2);
@@ -422,6 +438,123 @@ void BatchNormBackwardT(const Args& p) {
       }
     });
   }
+}
+
+// ---- batch norm + ReLU + MaxPool2d(2) ------------------------------------------------------
+// The three layers of a CNN block in two passes forward (statistics; then per plane normalize,
+// clamp and pool in cache) and two backward over only what the pooled outputs need, where the
+// separate ops make four and seven passes over the full-size activations. Per pooled output
+// the forward keeps the window's argmax and the input value there, so the backward's sums read
+// quarter-size tensors and only dx is written at full size.
+
+struct PoolPlaneTag {};
+struct PoolIndexTag {};
+
+// 2x2 maxima of one clamped plane t in MaxPool2d's scan order and rule (a later element wins
+// when greater or NaN), with flat argmax positions.
+inline void PoolPlane(const float* t, float* y, std::int64_t* idx, I64 h, I64 w, I64 oh, I64 ow) {
+  max_pool_2x2_plane(t, y, idx, h, w, oh, ow);
+}
+inline void PoolPlane(const double* t, double* y, std::int64_t* idx, I64 /*h*/, I64 w, I64 oh, I64 ow) {
+  for (I64 oy = 0; oy < oh; ++oy) {
+    for (I64 ox = 0; ox < ow; ++ox) {
+      I64 best = 2 * oy * w + 2 * ox;
+      double m = t[best];
+      for (I64 k : {best + 1, best + w, best + w + 1}) {
+        if (t[k] > m || t[k] != t[k]) {
+          m = t[k];
+          best = k;
+        }
+      }
+      y[oy * ow + ox] = m;
+      idx[oy * ow + ox] = best;
+    }
+  }
+}
+
+template <class T>
+void BatchNormReluPoolForwardT(const Args& p) {
+  const T* x = static_cast<const T*>(p.x);
+  T* y = static_cast<T*>(p.y);
+  auto* arg = static_cast<std::int32_t*>(p.pool_arg);
+  T* xmax = static_cast<T*>(p.pool_xmax);
+  const I64 C = p.c, H = p.pool_h, W = p.pool_w, S = H * W, OH = H / 2, OW = W / 2, OS = OH * OW;
+  if (p.train) BatchStats<T>(p);
+  std::vector<T> a, b;
+  ChannelScaleShift<T>(p, a, b);
+  parallel_for(0, p.n * C, RowGrain(S), [&](I64 i0, I64 i1) {
+    T* t = thread_scratch<PoolPlaneTag, T>(static_cast<std::size_t>(S));
+    std::int64_t* idx = thread_scratch<PoolIndexTag, std::int64_t>(static_cast<std::size_t>(OS));
+    for (I64 i = i0; i < i1; ++i) {
+      const T* xi = x + i * S;
+      Affine<true>(xi, t, S, a[i % C], b[i % C]);
+      PoolPlane(t, y + i * OS, idx, H, W, OH, OW);
+      if (arg == nullptr) continue;  // no backward to feed
+      std::int32_t* ai = arg + i * OS;
+      T* mi = xmax + i * OS;
+      for (I64 o = 0; o < OS; ++o) {
+        ai[o] = static_cast<std::int32_t>(idx[o]);
+        mi[o] = xi[idx[o]];
+      }
+    }
+  });
+}
+
+template <class T>
+void BatchNormReluPoolBackwardT(const Args& p) {
+  const T* x = static_cast<const T*>(p.x);
+  const T* g = static_cast<const T*>(p.g);          // like the pooled output
+  const T* py = static_cast<const T*>(p.relu_out);  // the pooled output: ReLU's mask
+  const auto* arg = static_cast<const std::int32_t*>(p.pool_arg);
+  const T* xmax = static_cast<const T*>(p.pool_xmax);
+  T* dx = static_cast<T*>(p.y);
+  const T* w = static_cast<const T*>(p.w);
+  T* dw = static_cast<T*>(p.dw);
+  T* db = static_cast<T*>(p.db);
+  const I64 N = p.n, C = p.c, S = p.pool_h * p.pool_w, OS = (p.pool_h / 2) * (p.pool_w / 2);
+  // Only a window's maximum gets a gradient, and only where the clamped value is > 0.
+  const I64 parts = SweepParts(N, C * OS);
+  std::vector<double> part(static_cast<std::size_t>(parts * 2 * C), 0.0);
+  parallel_for(0, parts, 1, [&](I64 k0, I64 k1) {
+    for (I64 k = k0; k < k1; ++k) {
+      double* psg = part.data() + k * 2 * C;
+      double* psgx = psg + C;
+      T* gm = MaskScratch<T>(OS);
+      for (I64 r = PartBegin(N, parts, k); r < PartBegin(N, parts, k + 1); ++r) {
+        for (I64 c = 0; c < C; ++c) {
+          const I64 o = (r * C + c) * OS;
+          MaskByRelu(g + o, py + o, gm, OS);
+          GradMoments(gm, xmax + o, OS, p.mean[c], psg[c], psgx[c]);
+        }
+      }
+    }
+  });
+  std::vector<T> c1(C), c2(C), c3(C);
+  for (I64 c = 0; c < C; ++c) {
+    double sg, sgx;
+    PartTotals(part, parts, C, c, sg, sgx);
+    if (dw) dw[c] = static_cast<T>(sgx * p.rstd[c]);
+    if (db) db[c] = static_cast<T>(sg);
+    const GradCoef coef = BatchNormCoef(p, w ? static_cast<double>(w[c]) : 1.0, c, sg, sgx);
+    c1[c] = static_cast<T>(coef.c1);
+    c2[c] = static_cast<T>(coef.c2);
+    c3[c] = static_cast<T>(coef.c3);
+  }
+  if (!dx) return;
+  // dx = g * c1 + x * c2 + c3 with g zero off the maxima: the affine part everywhere, then the
+  // maxima's own values.
+  parallel_for(0, N * C, RowGrain(S), [&](I64 i0, I64 i1) {
+    T* gm = MaskScratch<T>(OS);
+    for (I64 i = i0; i < i1; ++i) {
+      const T k1 = c1[i % C], k2 = c2[i % C], k3 = c3[i % C];  // in registers, not reloaded per store
+      const T* xi = x + i * S;
+      T* di = dx + i * S;
+      Affine<false>(xi, di, S, k2, k3);
+      MaskByRelu(g + i * OS, py + i * OS, gm, OS);
+      const std::int32_t* ai = arg + i * OS;
+      for (I64 o = 0; o < OS; ++o) di[ai[o]] = gm[o] * k1 + xi[ai[o]] * k2 + k3;
+    }
+  });
 }
 
 // ---- layer norm ----------------------------------------------------------------------------
@@ -636,6 +769,8 @@ void GroupNormBackwardT(const Args& p) {
 KEEL_NORM_ENTRY(BatchNormTrainForward)
 KEEL_NORM_ENTRY(BatchNormApply)
 KEEL_NORM_ENTRY(BatchNormBackward)
+KEEL_NORM_ENTRY(BatchNormReluPoolForward)
+KEEL_NORM_ENTRY(BatchNormReluPoolBackward)
 KEEL_NORM_ENTRY(LayerNormForward)
 KEEL_NORM_ENTRY(LayerNormBackward)
 KEEL_NORM_ENTRY(GroupNormForward)
@@ -656,6 +791,8 @@ namespace keel::kernels {
 KEEL_EXPORT(BatchNormTrainForward);
 KEEL_EXPORT(BatchNormApply);
 KEEL_EXPORT(BatchNormBackward);
+KEEL_EXPORT(BatchNormReluPoolForward);
+KEEL_EXPORT(BatchNormReluPoolBackward);
 KEEL_EXPORT(LayerNormForward);
 KEEL_EXPORT(LayerNormBackward);
 KEEL_EXPORT(GroupNormForward);
@@ -712,6 +849,39 @@ void batch_norm_backward(const View& grad_out, const View& x, std::int64_t n, st
     return;
   }
   KEEL_DISPATCH(BatchNormBackward)(dt(x), p);
+}
+
+void batch_norm_relu_pool_forward(const View& x, std::int64_t n, std::int64_t c, std::int64_t h,
+                                  std::int64_t w, const View& weight, const View& bias, double eps,
+                                  bool train, const View& mean, const View& invstd, const View& var,
+                                  const View& y, const View& arg, const View& xmax) {
+  Args p;
+  p.x = ptr(x), p.y = mut(y), p.w = ptr(weight), p.b = ptr(bias);
+  p.mean = stats(mean), p.rstd = stats(invstd), p.var = stats(var);
+  p.pool_arg = mut(arg), p.pool_xmax = mut(xmax);
+  p.n = n, p.c = c, p.s = h * w, p.pool_h = h, p.pool_w = w, p.eps = eps, p.train = train;
+  if (n * h * w == 0 || c == 0) return;
+  KEEL_DISPATCH(BatchNormReluPoolForward)(dt(x), p);
+}
+
+void batch_norm_relu_pool_backward(const View& grad_out, const View& x, std::int64_t n, std::int64_t c,
+                                   std::int64_t h, std::int64_t w, const View& y, const View& arg,
+                                   const View& xmax, const View& mean, const View& invstd, const View& weight,
+                                   bool train, const View& grad_in, const View& grad_weight,
+                                   const View& grad_bias) {
+  Args p;
+  p.x = ptr(x), p.g = ptr(grad_out), p.relu_out = ptr(y), p.y = mut(grad_in), p.w = ptr(weight);
+  p.pool_arg = const_cast<void*>(ptr(arg)), p.pool_xmax = const_cast<void*>(ptr(xmax));
+  p.dw = mut(grad_weight), p.db = mut(grad_bias);
+  p.mean = stats(mean), p.rstd = stats(invstd);
+  p.n = n, p.c = c, p.s = h * w, p.pool_h = h, p.pool_w = w, p.train = train;
+  if (c == 0) return;
+  if (n * h * w == 0) {
+    if (grad_weight.defined()) fill(grad_weight, 0.0);
+    if (grad_bias.defined()) fill(grad_bias, 0.0);
+    return;
+  }
+  KEEL_DISPATCH(BatchNormReluPoolBackward)(dt(x), p);
 }
 
 void layer_norm_forward(const View& x, std::int64_t rows, std::int64_t m, const View& weight,

@@ -35,6 +35,25 @@ void batch_norm_backward(const View& grad_out, const View& x, std::int64_t n, st
                          const View& grad_in, const View& grad_weight, const View& grad_bias,
                          const View& relu_out = View());
 
+// ---- batch norm + ReLU + MaxPool2d(2), fused: x (N, C, H, W) contiguous, H and W even -----------
+
+// `train`: batch statistics, written to mean, invstd and var as batch_norm_train_forward does;
+// otherwise the given mean and invstd. y (N, C, H/2, W/2): each 2x2 window's maximum of
+// relu(batch_norm(x)), as MaxPool2d(2) picks it; arg (int32, like y): the flat position in
+// its (H, W) plane the maximum came from; xmax (like y): x there. Both feed the backward; both
+// undefined when there is none (evaluation without gradients).
+void batch_norm_relu_pool_forward(const View& x, std::int64_t n, std::int64_t c, std::int64_t h,
+                                  std::int64_t w, const View& weight, const View& bias, double eps,
+                                  bool train, const View& mean, const View& invstd, const View& var,
+                                  const View& y, const View& arg, const View& xmax);
+
+// grad_out like y; grad_in like x; the forward's y, arg, xmax, mean and invstd.
+void batch_norm_relu_pool_backward(const View& grad_out, const View& x, std::int64_t n, std::int64_t c,
+                                   std::int64_t h, std::int64_t w, const View& y, const View& arg,
+                                   const View& xmax, const View& mean, const View& invstd, const View& weight,
+                                   bool train, const View& grad_in, const View& grad_weight,
+                                   const View& grad_bias);
+
 // ---- layer norm: x viewed as (R, M); statistics per row; weight and bias have M elements ----
 
 void layer_norm_forward(const View& x, std::int64_t rows, std::int64_t m, const View& weight,
