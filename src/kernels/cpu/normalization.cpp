@@ -351,21 +351,37 @@ inline GradCoef BatchNormCoef(const Args& p, double w, I64 c, double sg, double 
   return k;
 }
 
+// From a backward sweep's per-part sums: each channel's dw and db (where wanted) and its dx
+// coefficients c1, c2, c3.
+template <class T>
+void BatchNormGradCoefs(const Args& p, const std::vector<double>& part, I64 parts, std::vector<T>& c1,
+                        std::vector<T>& c2, std::vector<T>& c3) {
+  const T* w = static_cast<const T*>(p.w);
+  T* dw = static_cast<T*>(p.dw);
+  T* db = static_cast<T*>(p.db);
+  const I64 C = p.c;
+  c1.resize(C);
+  c2.resize(C);
+  c3.resize(C);
+  for (I64 c = 0; c < C; ++c) {
+    double sg, sgx;
+    PartTotals(part, parts, C, c, sg, sgx);
+    if (dw) dw[c] = static_cast<T>(sgx * p.rstd[c]);
+    if (db) db[c] = static_cast<T>(sg);
+    const GradCoef k = BatchNormCoef(p, w ? static_cast<double>(w[c]) : 1.0, c, sg, sgx);
+    c1[c] = static_cast<T>(k.c1);
+    c2[c] = static_cast<T>(k.c2);
+    c3[c] = static_cast<T>(k.c3);
+  }
+}
+
 template <class T>
 void BatchNormBackwardT(const Args& p) {
   const T* x = static_cast<const T*>(p.x);
   const T* g = static_cast<const T*>(p.g);
   const T* ry = static_cast<const T*>(p.relu_out);  // non-null: a fused ReLU masks g
   T* dx = static_cast<T*>(p.y);
-  const T* w = static_cast<const T*>(p.w);
-  T* dw = static_cast<T*>(p.dw);
-  T* db = static_cast<T*>(p.db);
   const I64 N = p.n, C = p.c, S = p.s;
-  auto finish = [&](I64 c, double sg, double sgx) -> GradCoef {
-    if (dw) dw[c] = static_cast<T>(sgx * p.rstd[c]);
-    if (db) db[c] = static_cast<T>(sg);
-    return BatchNormCoef(p, w ? static_cast<double>(w[c]) : 1.0, c, sg, sgx);
-  };
   const I64 parts = SweepParts(N, C * S);
   std::vector<double> part(static_cast<std::size_t>(parts * 2 * C), 0.0);
   parallel_for(0, parts, 1, [&](I64 k0, I64 k1) {
@@ -394,15 +410,8 @@ void BatchNormBackwardT(const Args& p) {
       }
     }
   });
-  std::vector<T> c1(C), c2(C), c3(C);
-  for (I64 c = 0; c < C; ++c) {
-    double sg, sgx;
-    PartTotals(part, parts, C, c, sg, sgx);
-    GradCoef k = finish(c, sg, sgx);
-    c1[c] = static_cast<T>(k.c1);
-    c2[c] = static_cast<T>(k.c2);
-    c3[c] = static_cast<T>(k.c3);
-  }
+  std::vector<T> c1, c2, c3;
+  BatchNormGradCoefs<T>(p, part, parts, c1, c2, c3);
   if (!dx) return;
   if (S == 1) {
     const bool stream = StreamOutput<T>(N * C);
@@ -508,9 +517,6 @@ void BatchNormReluPoolBackwardT(const Args& p) {
   const auto* arg = static_cast<const std::int32_t*>(p.pool_arg);
   const T* xmax = static_cast<const T*>(p.pool_xmax);
   T* dx = static_cast<T*>(p.y);
-  const T* w = static_cast<const T*>(p.w);
-  T* dw = static_cast<T*>(p.dw);
-  T* db = static_cast<T*>(p.db);
   const I64 N = p.n, C = p.c, S = p.pool_h * p.pool_w, OS = (p.pool_h / 2) * (p.pool_w / 2);
   // Only a window's maximum gets a gradient, and only where the clamped value is > 0.
   const I64 parts = SweepParts(N, C * OS);
@@ -529,17 +535,8 @@ void BatchNormReluPoolBackwardT(const Args& p) {
       }
     }
   });
-  std::vector<T> c1(C), c2(C), c3(C);
-  for (I64 c = 0; c < C; ++c) {
-    double sg, sgx;
-    PartTotals(part, parts, C, c, sg, sgx);
-    if (dw) dw[c] = static_cast<T>(sgx * p.rstd[c]);
-    if (db) db[c] = static_cast<T>(sg);
-    const GradCoef coef = BatchNormCoef(p, w ? static_cast<double>(w[c]) : 1.0, c, sg, sgx);
-    c1[c] = static_cast<T>(coef.c1);
-    c2[c] = static_cast<T>(coef.c2);
-    c3[c] = static_cast<T>(coef.c3);
-  }
+  std::vector<T> c1, c2, c3;
+  BatchNormGradCoefs<T>(p, part, parts, c1, c2, c3);
   if (!dx) return;
   // dx = g * c1 + x * c2 + c3 with g zero off the maxima: the affine part everywhere, then the
   // maxima's own values.
