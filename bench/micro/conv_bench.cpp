@@ -3,7 +3,7 @@
 // kernels so that what is timed is what conv2d_plan chooses between:
 //   cmake -DKEEL_BUILD_BENCH=ON ... && ./keel_conv_bench --benchmark_repetitions=5
 //   (the pass labels: 0 forward, 1 backward data, 2 backward weights + bias; path 0 im2col,
-//   1 oneDNN Winograd, 2 oneDNN direct, 3 oneDNN on plain layouts)
+//   1 oneDNN Winograd, 2 oneDNN direct, 3 oneDNN on plain layouts, 4 keel's single-channel loops)
 // A path oneDNN has no implementation for on this CPU (Winograd without AVX-512) is skipped.
 #include <benchmark/benchmark.h>
 #include <keel/keel.h>
@@ -20,7 +20,7 @@ using keel::kernels::Conv2dShape;
 using keel::kernels::ConvPath;
 
 // cnn_step's two convolutions (batch 64, 3x3, padding 1): 1 -> 32 at 28x28, 32 -> 64 at 14x14;
-// then configs/fast.toml's narrow CNN at batch 16: 1 -> 8 at 28x28, 8 -> 16 at 14x14.
+// then configs/fast.toml's narrow CNN at its batch of 32: 1 -> 8 at 28x28, 8 -> 16 at 14x14.
 Conv2dShape shape(std::int64_t which) {
   switch (which) {
     case 0:
@@ -28,9 +28,9 @@ Conv2dShape shape(std::int64_t which) {
     case 1:
       return {64, 32, 14, 14, 64, 3, 3, 14, 14, 1, 1, 1, 1, 1, 1, 1};
     case 2:
-      return {16, 1, 28, 28, 8, 3, 3, 28, 28, 1, 1, 1, 1, 1, 1, 1};
+      return {32, 1, 28, 28, 8, 3, 3, 28, 28, 1, 1, 1, 1, 1, 1, 1};
     default:
-      return {16, 8, 14, 14, 16, 3, 3, 14, 14, 1, 1, 1, 1, 1, 1, 1};
+      return {32, 8, 14, 14, 16, 3, 3, 14, 14, 1, 1, 1, 1, 1, 1, 1};
   }
 }
 
@@ -45,7 +45,7 @@ void BM_Conv(benchmark::State& state) {
     state.SkipWithError("no implementation on this CPU");
     return;
   }
-  if (path != ConvPath::kIm2col) {
+  if (path != ConvPath::kIm2col && path != ConvPath::kSingleChannel) {
     const auto algo = path == ConvPath::kOnednnWinograd ? keel::kernels::OnednnConvAlgo::kWinograd
                       : path == ConvPath::kOnednnDirect ? keel::kernels::OnednnConvAlgo::kDirect
                                                         : keel::kernels::OnednnConvAlgo::kPlainGemm;
@@ -83,8 +83,8 @@ void Args(benchmark::internal::Benchmark* b) {
   for (std::int64_t threads : {1, 2})
     for (std::int64_t sh : {0, 1, 2, 3})
       for (std::int64_t pass : {kForward, kBackwardData, kBackwardWeights})
-        for (ConvPath path :
-             {ConvPath::kIm2col, ConvPath::kOnednnDirect, ConvPath::kOnednnGemm, ConvPath::kOnednnWinograd})
+        for (ConvPath path : {ConvPath::kIm2col, ConvPath::kOnednnDirect, ConvPath::kOnednnGemm,
+                              ConvPath::kOnednnWinograd, ConvPath::kSingleChannel})
           b->Args({sh, static_cast<std::int64_t>(path), pass, threads});
 }
 

@@ -1,6 +1,6 @@
 // Every float32 convolution path (im2col + GEMM, oneDNN direct, oneDNN Winograd where the CPU
-// has it) against the float64 im2col kernel, pass by pass, on the cnn_step shapes and on
-// shapes with stride, no padding, a non-square kernel and a single input channel.
+// has it, keel's single-channel loops) against the float64 im2col kernel, pass by pass, on the
+// cnn_step shapes and on shapes with stride, no padding, a non-square kernel and one input channel.
 #include <gtest/gtest.h>
 #include <keel/keel.h>
 
@@ -43,6 +43,10 @@ TEST(ConvPaths, EveryAvailablePathMatchesFloat64) {
       {make(3, 8, 11, 9, 16, 3, 3, 2, 0), "stride 2, unpadded"},
       {make(2, 8, 12, 12, 8, 3, 3, 2, 0), "stride 2, last row and column unread"},
       {make(2, 5, 10, 12, 7, 5, 3, 1, 2), "5x3 kernel, 7 outputs"},
+      // One input channel: keel's single-channel loops (8 + 2 + 1 output channels, rows of 35
+      // and 11 outputs: partial vectors; 5x5).
+      {make(3, 1, 9, 37, 11, 3, 3, 1, 0), "one channel, unpadded, 11 outputs"},
+      {make(2, 1, 13, 11, 3, 5, 5, 1, 2), "one channel, 5x5"},
   };
   int paths_run = 0;
   for (const Case& c : cases) {
@@ -58,8 +62,8 @@ TEST(ConvPaths, EveryAvailablePathMatchesFloat64) {
                                   yd.data_ptr<double>());
     keel::kernels::conv2d_backward(s, xd.data_ptr<double>(), wd.data_ptr<double>(), gyd.data_ptr<double>(),
                                    gxd.data_ptr<double>(), gwd.data_ptr<double>(), gbd.data_ptr<double>());
-    for (ConvPath path :
-         {ConvPath::kIm2col, ConvPath::kOnednnDirect, ConvPath::kOnednnGemm, ConvPath::kOnednnWinograd}) {
+    for (ConvPath path : {ConvPath::kIm2col, ConvPath::kOnednnDirect, ConvPath::kOnednnGemm,
+                          ConvPath::kOnednnWinograd, ConvPath::kSingleChannel}) {
       if (!keel::kernels::conv2d_path_available(s, path)) continue;
       ++paths_run;
       Tensor y = keel::empty(yd.sizes()), gx = keel::empty(xd.sizes()), gw = keel::empty(wd.sizes()),
@@ -84,9 +88,9 @@ TEST(ConvPaths, EveryAvailablePathMatchesFloat64) {
       EXPECT_EQ(max_abs_diff(gx2, gx), 0.0) << c.name << ", path " << p;
     }
   }
-  // im2col on every case, and oneDNN's direct convolution exists for these shapes on any x86-64
-  // CPU oneDNN supports.
-  EXPECT_GE(paths_run, 8);
+  // im2col on every case, oneDNN's direct convolution exists for these shapes on any x86-64
+  // CPU oneDNN supports, and the single-channel loops take the three one-channel cases.
+  EXPECT_GE(paths_run, 17);
 }
 
 TEST(ConvPaths, PlanDependsOnlyOnTheShape) {
@@ -120,16 +124,21 @@ TEST(ConvPaths, PlanDependsOnlyOnTheShape) {
   }
 }
 
-TEST(ConvPaths, AnImagesFirstLayerOnAvx512TakesOnlyTheDirectWeightGradient) {
+TEST(ConvPaths, AnImagesFirstLayerOnAvx512TakesTheSingleChannelLoops) {
   if ((keel::kernels::simd::supported_targets() & HWY_AVX3) == 0) GTEST_SKIP() << "no AVX-512 on this CPU";
-  // One input channel: oneDNN's forward and backward-data lose to im2col there and its Winograd
-  // is 4-5x slower, however large the layer; its direct weight gradient is 2-3x faster.
-  for (std::int64_t n : {16, 64, 256}) {
+  // One input channel: keel's loops for the forward and the weight gradient, however large the
+  // layer (oneDNN's Winograd is 4-5x slower there); the input gradient (which a first layer
+  // never needs) stays on im2col.
+  for (std::int64_t n : {2, 16, 64, 256}) {
     const keel::kernels::ConvPlan plan = keel::kernels::conv2d_plan(make(n, 1, 28, 28, 32, 3, 3, 1, 1));
-    EXPECT_EQ(plan.forward, ConvPath::kIm2col) << "batch " << n;
+    EXPECT_EQ(plan.forward, ConvPath::kSingleChannel) << "batch " << n;
     EXPECT_EQ(plan.backward_data, ConvPath::kIm2col) << "batch " << n;
-    EXPECT_EQ(plan.backward_weights, ConvPath::kOnednnDirect) << "batch " << n;
+    EXPECT_EQ(plan.backward_weights, ConvPath::kSingleChannel) << "batch " << n;
   }
+  // With a stride, oneDNN's direct weight gradient.
+  const keel::kernels::ConvPlan strided = keel::kernels::conv2d_plan(make(64, 1, 28, 28, 32, 3, 3, 2, 1));
+  EXPECT_EQ(strided.forward, ConvPath::kIm2col);
+  EXPECT_EQ(strided.backward_weights, ConvPath::kOnednnDirect);
   // A small layer with blocked channels (8 -> 16 at 14x14, batch 16) runs oneDNN's direct kernels
   // in every pass; a tiny one stays on im2col.
   const keel::kernels::ConvPlan small = keel::kernels::conv2d_plan(make(16, 8, 14, 14, 16, 3, 3, 1, 1));

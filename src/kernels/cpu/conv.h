@@ -1,6 +1,7 @@
 #pragma once
-// 2-D convolution kernels on contiguous NCHW data: im2col + GEMM per sample, or for float32
-// oneDNN's convolution primitives where they are faster (conv2d_plan).
+// 2-D convolution kernels on contiguous NCHW data: im2col + GEMM per sample, keel's loops for one
+// input channel (conv_single_channel.h), or for float32 oneDNN's convolution primitives, whichever
+// conv2d_plan measured fastest.
 #include <cstdint>
 
 namespace keel::kernels {
@@ -18,6 +19,8 @@ enum class ConvPath {
   kOnednnWinograd,  // oneDNN Winograd F(4x4, 3x3) (AVX-512 CPUs)
   kOnednnDirect,    // oneDNN direct convolution on channel-blocked layouts
   kOnednnGemm,      // oneDNN on the plain NCHW layouts: its own im2col + JIT sgemm
+  kSingleChannel,   // direct loops for one input channel (conv_single_channel.h); its backward-data
+                    // pass is im2col's
 };
 
 // The paths a float32 convolution of this shape takes, pass by pass: the fastest measured for
