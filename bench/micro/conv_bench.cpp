@@ -3,7 +3,7 @@
 // kernels so that what is timed is what conv2d_plan chooses between:
 //   cmake -DKEEL_BUILD_BENCH=ON ... && ./keel_conv_bench --benchmark_repetitions=5
 //   (the pass labels: 0 forward, 1 backward data, 2 backward weights + bias; path 0 im2col,
-//   1 oneDNN Winograd, 2 oneDNN direct, 3 oneDNN on plain layouts, 4 keel's single-channel loops)
+//   1 oneDNN Winograd, 2 oneDNN direct, 3 oneDNN on plain layouts, 4 keel's direct loops)
 // A path oneDNN has no implementation for on this CPU (Winograd without AVX-512) is skipped.
 #include <benchmark/benchmark.h>
 #include <keel/keel.h>
@@ -45,7 +45,7 @@ void BM_Conv(benchmark::State& state) {
     state.SkipWithError("no implementation on this CPU");
     return;
   }
-  if (path != ConvPath::kIm2col && path != ConvPath::kSingleChannel) {
+  if (path != ConvPath::kIm2col && path != ConvPath::kKeelDirect) {
     const auto algo = path == ConvPath::kOnednnWinograd ? keel::kernels::OnednnConvAlgo::kWinograd
                       : path == ConvPath::kOnednnDirect ? keel::kernels::OnednnConvAlgo::kDirect
                                                         : keel::kernels::OnednnConvAlgo::kPlainGemm;
@@ -84,7 +84,7 @@ void Args(benchmark::internal::Benchmark* b) {
     for (std::int64_t sh : {0, 1, 2, 3})
       for (std::int64_t pass : {kForward, kBackwardData, kBackwardWeights})
         for (ConvPath path : {ConvPath::kIm2col, ConvPath::kOnednnDirect, ConvPath::kOnednnGemm,
-                              ConvPath::kOnednnWinograd, ConvPath::kSingleChannel})
+                              ConvPath::kOnednnWinograd, ConvPath::kKeelDirect})
           b->Args({sh, static_cast<std::int64_t>(path), pass, threads});
 }
 

@@ -43,10 +43,11 @@ TEST(ConvPaths, EveryAvailablePathMatchesFloat64) {
       {make(3, 8, 11, 9, 16, 3, 3, 2, 0), "stride 2, unpadded"},
       {make(2, 8, 12, 12, 8, 3, 3, 2, 0), "stride 2, last row and column unread"},
       {make(2, 5, 10, 12, 7, 5, 3, 1, 2), "5x3 kernel, 7 outputs"},
-      // One input channel: keel's single-channel loops (8 + 2 + 1 output channels, rows of 35
-      // and 11 outputs: partial vectors; 5x5).
+      // One input channel (8 + 2 + 1 output channels, rows of 35 and 11 outputs: partial
+      // vectors; 5x5), and three with a 5x5 kernel and less padding than 'same'.
       {make(3, 1, 9, 37, 11, 3, 3, 1, 0), "one channel, unpadded, 11 outputs"},
       {make(2, 1, 13, 11, 3, 5, 5, 1, 2), "one channel, 5x5"},
+      {make(2, 3, 12, 20, 5, 5, 5, 1, 1), "3 channels, 5x5, padding 1"},
   };
   int paths_run = 0;
   for (const Case& c : cases) {
@@ -63,7 +64,7 @@ TEST(ConvPaths, EveryAvailablePathMatchesFloat64) {
     keel::kernels::conv2d_backward(s, xd.data_ptr<double>(), wd.data_ptr<double>(), gyd.data_ptr<double>(),
                                    gxd.data_ptr<double>(), gwd.data_ptr<double>(), gbd.data_ptr<double>());
     for (ConvPath path : {ConvPath::kIm2col, ConvPath::kOnednnDirect, ConvPath::kOnednnGemm,
-                          ConvPath::kOnednnWinograd, ConvPath::kSingleChannel}) {
+                          ConvPath::kOnednnWinograd, ConvPath::kKeelDirect}) {
       if (!keel::kernels::conv2d_path_available(s, path)) continue;
       ++paths_run;
       Tensor y = keel::empty(yd.sizes()), gx = keel::empty(xd.sizes()), gw = keel::empty(wd.sizes()),
@@ -89,8 +90,8 @@ TEST(ConvPaths, EveryAvailablePathMatchesFloat64) {
     }
   }
   // im2col on every case, oneDNN's direct convolution exists for these shapes on any x86-64
-  // CPU oneDNN supports, and the single-channel loops take the three one-channel cases.
-  EXPECT_GE(paths_run, 17);
+  // CPU oneDNN supports, and keel's direct loops take the 3x3 and 5x5 cases at stride 1.
+  EXPECT_GE(paths_run, 21);
 }
 
 TEST(ConvPaths, PlanDependsOnlyOnTheShape) {
@@ -124,26 +125,47 @@ TEST(ConvPaths, PlanDependsOnlyOnTheShape) {
   }
 }
 
-TEST(ConvPaths, AnImagesFirstLayerOnAvx512TakesTheSingleChannelLoops) {
+TEST(ConvPaths, OnAvx512KeelsDirectLoopsTakeFirstLayersAndSmallBackwardPasses) {
   if ((keel::kernels::simd::supported_targets() & HWY_AVX3) == 0) GTEST_SKIP() << "no AVX-512 on this CPU";
-  // One input channel: keel's loops for the forward and the weight gradient, however large the
+  // One input channel: keel's direct loops for the forward and the weight gradient, however large the
   // layer (oneDNN's Winograd is 4-5x slower there); the input gradient (which a first layer
   // never needs) stays on im2col.
   for (std::int64_t n : {2, 16, 64, 256}) {
     const keel::kernels::ConvPlan plan = keel::kernels::conv2d_plan(make(n, 1, 28, 28, 32, 3, 3, 1, 1));
-    EXPECT_EQ(plan.forward, ConvPath::kSingleChannel) << "batch " << n;
+    EXPECT_EQ(plan.forward, ConvPath::kKeelDirect) << "batch " << n;
     EXPECT_EQ(plan.backward_data, ConvPath::kIm2col) << "batch " << n;
-    EXPECT_EQ(plan.backward_weights, ConvPath::kSingleChannel) << "batch " << n;
+    EXPECT_EQ(plan.backward_weights, ConvPath::kKeelDirect) << "batch " << n;
   }
   // With a stride, oneDNN's direct weight gradient.
   const keel::kernels::ConvPlan strided = keel::kernels::conv2d_plan(make(64, 1, 28, 28, 32, 3, 3, 2, 1));
   EXPECT_EQ(strided.forward, ConvPath::kIm2col);
   EXPECT_EQ(strided.backward_weights, ConvPath::kOnednnDirect);
-  // A small layer with blocked channels (8 -> 16 at 14x14, batch 16) runs oneDNN's direct kernels
-  // in every pass; a tiny one stays on im2col.
-  const keel::kernels::ConvPlan small = keel::kernels::conv2d_plan(make(16, 8, 14, 14, 16, 3, 3, 1, 1));
+  // A small layer with blocked channels (8 -> 16 at 14x14, batch 32) runs oneDNN's direct
+  // forward and keel's direct backward passes; a tiny one stays on im2col.
+  const keel::kernels::ConvPlan small = keel::kernels::conv2d_plan(make(32, 8, 14, 14, 16, 3, 3, 1, 1));
   EXPECT_EQ(small.forward, ConvPath::kOnednnDirect);
-  EXPECT_EQ(small.backward_data, ConvPath::kOnednnDirect);
-  EXPECT_EQ(small.backward_weights, ConvPath::kOnednnDirect);
+  EXPECT_EQ(small.backward_data, ConvPath::kKeelDirect);
+  EXPECT_EQ(small.backward_weights, ConvPath::kKeelDirect);
   EXPECT_EQ(keel::kernels::conv2d_plan(make(2, 8, 9, 9, 8, 3, 3, 1, 1)).forward, ConvPath::kIm2col);
+}
+
+TEST(ConvPaths, KeelDirectGradientsDoNotDependOnTheThreadCount) {
+  // Its threads split the weight gradient by output channel and the input gradient by sample, so
+  // every sum runs in one order at any thread count.
+  const Conv2dShape s = make(16, 8, 14, 14, 16, 3, 3, 1, 1);
+  Tensor x = rnd({s.n, s.c, s.h, s.w}, 5), w = rnd({s.o, s.c, s.kh, s.kw}, 6),
+         gy = rnd({s.n, s.o, s.oh, s.ow}, 7);
+  auto grads = [&](int threads) {
+    keel::set_num_threads(threads);
+    Tensor gx = keel::empty(x.sizes()), gw = keel::empty(w.sizes()), gb = keel::empty({s.o});
+    keel::kernels::conv2d_backward(s, ConvPath::kKeelDirect, x.data_ptr<float>(), w.data_ptr<float>(),
+                                   gy.data_ptr<float>(), gx.data_ptr<float>(), gw.data_ptr<float>(),
+                                   gb.data_ptr<float>());
+    return std::vector<Tensor>{gx, gw, gb};
+  };
+  const int threads = keel::get_num_threads();
+  const std::vector<Tensor> one = grads(1), two = grads(2);
+  keel::set_num_threads(threads);
+  for (std::size_t i = 0; i < one.size(); ++i)
+    EXPECT_EQ(max_abs_diff(one[i], two[i]), 0.0) << "gradient " << i;
 }

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "keel/core/error.h"
+#include "kernels/cpu/conv_direct.h"
 #include "kernels/cpu/conv_onednn.h"
-#include "kernels/cpu/conv_single_channel.h"
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
@@ -235,16 +235,16 @@ ConvPlan conv2d_plan(const Conv2dShape& s) {
   if ((simd::supported_targets() & HWY_AVX3) != 0) {
     // AVX-512 (measured on a Zen 5, bench/micro/conv_bench.cpp, docs/benchmarks.md): oneDNN's
     // direct kernels beat im2col + GEMM from about a million multiply-adds at one thread (below,
-    // their fixed cost wins, and at two threads they lose up to 2x there). The weight gradient
-    // goes direct for any channel count (1 -> 32 at batch 64: 2.9x at one thread, 2.6x at two),
-    // the forward and backward-data passes when the channels are blocked (8 -> 16 at 14x14,
-    // batch 16: 3.3x and 1.2x at one thread, even at two).
-    // One input channel, stride 1 (an image's first layer): keel's own loops
-    // (conv_single_channel.h) for the forward and weight-gradient passes at any size: 1 -> 32 at
-    // 28x28, batch 64: forward 0.29 ms against 0.45-0.63 (im2col) and 0.46-0.50 (oneDNN direct),
-    // weight gradient 0.32 against 0.43-0.46 (oneDNN direct); 1 -> 8 at batch 32: 2-3x both.
-    if (conv2d_single_channel_applies(s))
-      return {ConvPath::kSingleChannel, ConvPath::kIm2col, ConvPath::kSingleChannel};
+    // their fixed cost wins, and at two threads they lose up to 2x there). Their weight gradient
+    // beat im2col for any channel count (1 -> 32 at batch 64: 2.9x at one thread, 2.6x at two),
+    // their forward and backward-data passes when the channels are blocked (8 -> 16 at 14x14,
+    // batch 16: 3.3x and 1.2x at one thread, even at two). keel's direct loops (conv_direct.h), 3x3 and 5x5
+    // at stride 1. With one input channel (an image's first layer), they take the forward and weight-gradient
+    // passes at any size: 1 -> 32 at 28x28, batch 64: forward 0.24-0.29 ms against 0.45-0.63 (im2col) and
+    // 0.41-0.50 (oneDNN direct), weight gradient 0.32-0.39 against 0.41-0.46 (oneDNN direct); 1 -> 8 at batch
+    // 32: 2-3x both, at one thread and two.
+    const bool keel_direct = conv2d_direct_applies(s);
+    if (keel_direct && s.c == 1) return {ConvPath::kKeelDirect, ConvPath::kIm2col, ConvPath::kKeelDirect};
     if (macs < 1e6 || !conv2d_path_available(s, ConvPath::kOnednnDirect)) return kIm2colOnly;
     // Large blocked layers: Winograd does 4x fewer multiplies in every pass (32 -> 64 at 14x14,
     // batch 64: 1.6x direct forward at one thread). With one input channel it is 4-5x slower
@@ -252,6 +252,11 @@ ConvPlan conv2d_plan(const Conv2dShape& s) {
     if (blocked && macs >= 2e7 && conv2d_path_available(s, ConvPath::kOnednnWinograd))
       return {ConvPath::kOnednnWinograd, ConvPath::kOnednnWinograd, ConvPath::kOnednnWinograd};
     const ConvPath data = blocked ? ConvPath::kOnednnDirect : ConvPath::kIm2col;
+    // A small blocked layer (8 -> 16 at 14x14, batch 32): oneDNN's forward, keel's backward
+    // passes (input gradient 0.16 against 0.18 ms at one thread, weight gradient 0.20 against
+    // 0.22, and 0.13 against 0.25 at two).
+    if (blocked && keel_direct)
+      return {ConvPath::kOnednnDirect, ConvPath::kKeelDirect, ConvPath::kKeelDirect};
     return {data, data, ConvPath::kOnednnDirect};
   }
   // AVX2: below this many multiply-adds the reorders and the primitives' fixed cost outweigh
@@ -276,8 +281,8 @@ bool conv2d_path_available(const Conv2dShape& s, ConvPath path) {
       return onednn_conv2d_available(s, OnednnConvAlgo::kDirect);
     case ConvPath::kOnednnGemm:
       return onednn_conv2d_available(s, OnednnConvAlgo::kPlainGemm);
-    case ConvPath::kSingleChannel:
-      return conv2d_single_channel_applies(s);
+    case ConvPath::kKeelDirect:
+      return conv2d_direct_applies(s);
   }
   return false;
 }
@@ -293,8 +298,8 @@ void conv2d_forward(const Conv2dShape& s, ConvPath path, const float* x, const f
       return onednn_conv2d_forward(s, OnednnConvAlgo::kDirect, x, w, b, y);
     case ConvPath::kOnednnGemm:
       return onednn_conv2d_forward(s, OnednnConvAlgo::kPlainGemm, x, w, b, y);
-    case ConvPath::kSingleChannel:
-      return conv2d_single_channel_forward(s, x, w, b, y);
+    case ConvPath::kKeelDirect:
+      return conv2d_direct_forward(s, x, w, b, y);
   }
 }
 
@@ -309,9 +314,9 @@ void conv2d_backward(const Conv2dShape& s, ConvPath path, const float* x, const 
       return onednn_conv2d_backward(s, OnednnConvAlgo::kDirect, x, w, gy, gx, gw, gb);
     case ConvPath::kOnednnGemm:
       return onednn_conv2d_backward(s, OnednnConvAlgo::kPlainGemm, x, w, gy, gx, gw, gb);
-    case ConvPath::kSingleChannel:
-      if (gx != nullptr) im2col_conv2d_backward<float>(s, x, w, gy, gx, nullptr, nullptr);
-      return conv2d_single_channel_backward_weights(s, x, gy, gw, gb);
+    case ConvPath::kKeelDirect:
+      if (gx != nullptr) conv2d_direct_backward_data(s, w, gy, gx);
+      return conv2d_direct_backward_weights(s, x, gy, gw, gb);
   }
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// 2-D convolution kernels on contiguous NCHW data: im2col + GEMM per sample, keel's loops for one
-// input channel (conv_single_channel.h), or for float32 oneDNN's convolution primitives, whichever
+// 2-D convolution kernels on contiguous NCHW data: im2col + GEMM per sample, keel's direct loops
+// (conv_direct.h), or for float32 oneDNN's convolution primitives, whichever
 // conv2d_plan measured fastest.
 #include <cstdint>
 
@@ -19,8 +19,7 @@ enum class ConvPath {
   kOnednnWinograd,  // oneDNN Winograd F(4x4, 3x3) (AVX-512 CPUs)
   kOnednnDirect,    // oneDNN direct convolution on channel-blocked layouts
   kOnednnGemm,      // oneDNN on the plain NCHW layouts: its own im2col + JIT sgemm
-  kSingleChannel,   // direct loops for one input channel (conv_single_channel.h); its backward-data
-                    // pass is im2col's
+  kKeelDirect,      // keel's direct loops for 3x3 and 5x5 kernels at stride 1 (conv_direct.h)
 };
 
 // The paths a float32 convolution of this shape takes, pass by pass: the fastest measured for
