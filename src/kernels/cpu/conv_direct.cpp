@@ -27,62 +27,55 @@ namespace keel::kernels {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// The KW shifted copies of one sample's zero-padded plane that its taps read: copy kx, row r,
-// column c holds the padded input at (r, c + kx) for c < ow and 0 for ow <= c < P (P: ow
-// rounded up to whole vectors). Every tap's row segment then starts on a vector boundary, so
-// no load straddles two cache lines (which halves the loads per cycle), and the lanes past a
-// row's end read zeros. row: scratch of P + KW + N floats.
-void ShiftedCopies(const float* HWY_RESTRICT x, const Conv2dShape& s, std::int64_t P, float* HWY_RESTRICT row,
-                   float* HWY_RESTRICT copies) {
-  const hn::ScalableTag<float> d;
-  const std::int64_t N = static_cast<std::int64_t>(hn::Lanes(d)), hp = s.oh + s.kh - 1;
-#if HWY_TARGET != HWY_AVX3
-  std::fill(row, row + P + s.kw + N, 0.0f);
-#else
-  (void)row;
-#endif
-  for (std::int64_t r = 0; r < hp; ++r) {
-    const std::int64_t iy = r - s.ph;
-    if (iy < 0 || iy >= s.h) {
-      for (std::int64_t kx = 0; kx < s.kw; ++kx) std::fill_n(copies + (kx * hp + r) * P, P, 0.0f);
-      continue;
-    }
-    const float* src = x + iy * s.w;
+// Lanes [lo, hi) of the vector at src + off (src[off + l] in lane l), zeros in the others,
+// which are never read: off may be negative (a padded row starting before the input row).
+template <class D>
+HWY_INLINE hn::Vec<D> LoadLanes(D d, const float* HWY_RESTRICT src, std::int64_t off, std::int64_t lo,
+                                std::int64_t hi) {
+  if (hi <= lo) return hn::Zero(d);
 #if HWY_TARGET == HWY_AVX3
-    // Each vector straight from the input row: the lanes inside it and inside the output row,
-    // through a masked load (AVX-512's masked-off lanes are never read, so the address may
-    // begin before the row). Staging the row in a buffer made every load wait on the stores
-    // just made to it (a failed store-to-load forward per load: 20% of a small layer's time).
-    for (std::int64_t kx = 0; kx < s.kw; ++kx) {
-      float* dst = copies + (kx * hp + r) * P;
-      const std::int64_t shift = kx - s.pw;
-      for (std::int64_t c = 0; c < P; c += N) {
-        const std::int64_t lo = std::clamp<std::int64_t>(-shift - c, 0, N);
-        const std::int64_t hi = std::clamp<std::int64_t>(std::min(s.ow - c, s.w - shift - c), 0, N);
-        if (hi <= lo) {
-          hn::Store(hn::Zero(d), d, dst + c);
-        } else {
-          const auto lanes = hn::AndNot(hn::FirstN(d, static_cast<std::size_t>(lo)),
-                                        hn::FirstN(d, static_cast<std::size_t>(hi)));
-          hn::Store(hn::MaskedLoad(lanes, d, src + c + shift), d, dst + c);
-        }
-      }
-    }
+  // AVX-512's masked-off lanes are never read (no fault), so one masked load.
+  const auto lanes =
+      hn::AndNot(hn::FirstN(d, static_cast<std::size_t>(lo)), hn::FirstN(d, static_cast<std::size_t>(hi)));
+  return hn::MaskedLoad(lanes, d, src + off);
 #else
-    // row = the padded input row (zeros at both ends stay from the fill above).
-    for (std::int64_t c = 0; c < s.w; c += N) {
-      const std::size_t count = static_cast<std::size_t>(std::min(N, s.w - c));
-      StoreFirst(LoadFirst(d, src + c, count), d, row + s.pw + c, count);
-    }
-    for (std::int64_t kx = 0; kx < s.kw; ++kx) {
-      float* dst = copies + (kx * hp + r) * P;
-      for (std::int64_t c = 0; c < P; c += N) {
-        const std::size_t count = static_cast<std::size_t>(std::clamp<std::int64_t>(s.ow - c, 0, N));
-        hn::Store(LoadFirst(d, row + kx + c, count), d, dst + c);
-      }
-    }
+  HWY_ALIGN float buf[HWY_MAX_BYTES / sizeof(float)] = {};
+  for (std::int64_t l = lo; l < hi; ++l) buf[l] = src[off + l];
+  return hn::Load(d, buf);
 #endif
+}
+
+// Rows [0, rows) of `dst` at pitch `pitch` (a whole number of vectors): dst row r, column c
+// holds x[r - s.ph][c + shift] where that lies inside x (h, w) and c < cols, else 0. Each
+// vector straight from the input row through a masked load: staging the padded row in memory
+// made every load wait on the stores just made to it (a failed store-to-load forward per load,
+// 20% of a small layer's time).
+void ShiftedPlane(const float* HWY_RESTRICT x, const Conv2dShape& s, std::int64_t shift, std::int64_t cols,
+                  std::int64_t rows, std::int64_t pitch, float* HWY_RESTRICT dst) {
+  const hn::ScalableTag<float> d;
+  const std::int64_t N = static_cast<std::int64_t>(hn::Lanes(d));
+  const std::int64_t r0 = std::clamp<std::int64_t>(s.ph, 0, rows),
+                     r1 = std::clamp<std::int64_t>(s.ph + s.h, r0, rows);
+  for (std::int64_t c = 0; c < pitch; c += N) {
+    // The lanes inside the input row and inside the first `cols` columns.
+    const std::int64_t lo = std::clamp<std::int64_t>(-shift - c, 0, N);
+    const std::int64_t hi = std::clamp<std::int64_t>(std::min(cols - c, s.w - shift - c), 0, N);
+    for (std::int64_t r = 0; r < r0; ++r) hn::Store(hn::Zero(d), d, dst + r * pitch + c);
+    for (std::int64_t r = r0; r < r1; ++r)
+      hn::Store(LoadLanes(d, x + (r - s.ph) * s.w, c + shift, lo, hi), d, dst + r * pitch + c);
+    for (std::int64_t r = r1; r < rows; ++r) hn::Store(hn::Zero(d), d, dst + r * pitch + c);
   }
+}
+
+// The KW shifted copies of one sample's zero-padded plane that the weight gradient reads: copy
+// kx, row r, column c holds the padded input at (r, c + kx) for c < ow and 0 for ow <= c < P (P:
+// ow rounded up to whole vectors). Every tap's row segment then starts on a vector boundary, so
+// no load straddles two cache lines (which halves the loads per cycle), and the lanes past a
+// row's end read zeros.
+void ShiftedCopies(const float* HWY_RESTRICT x, const Conv2dShape& s, std::int64_t P,
+                   float* HWY_RESTRICT copies) {
+  const std::int64_t hp = s.oh + s.kh - 1;
+  for (std::int64_t kx = 0; kx < s.kw; ++kx) ShiftedPlane(x, s, kx - s.pw, s.ow, hp, P, copies + kx * hp * P);
 }
 
 // An (oh, ow) plane of the output gradient at row pitch P, zeros past each row's end.
@@ -98,26 +91,28 @@ void PitchedCopy(const float* HWY_RESTRICT g, std::int64_t oh, std::int64_t ow, 
   }
 }
 
-// OB output channels of one sample: y (OB planes of oh x ow) from the C input channels' shifted
-// copies (channel c's KW copies at copies + c * KW * hp * P); w: the block's weights,
-// (OB, C, KH * KW). A copy's rows hold P / N vectors each, so output vector q (row q / (P / N))
-// reads at q * N plus the tap's offset. Two vectors at a time: each weight, broadcast once,
-// feeds both, and the OB * 2 accumulators are independent chains of multiply-adds (one vector's
-// taps form a dependent chain).
+// OB output channels of one sample: y (OB planes of oh x ow) from the C input channels' padded
+// planes (hp rows at pitch Pp, channel c's at pads + c * hp * Pp, with a vector of slack after
+// the last); w: the block's weights, (OB, C, KH * KW). Output vector q is row q / (Pp / N),
+// columns from (q mod (Pp / N)) * N, and tap (ky, kx) reads it at q * N + ky * Pp + kx: an
+// unaligned load, but only 2 per 16 multiply-adds. Two vectors at a time: each weight,
+// broadcast once, feeds both, and the OB * 2 accumulators are independent chains of
+// multiply-adds (one vector's taps form a dependent chain). Lanes past the row end compute
+// garbage that is never stored.
 template <int KH, int KW, int OB>
-HWY_INLINE void ForwardBlock(const float* HWY_RESTRICT copies, std::int64_t C, std::int64_t P,
-                             std::int64_t hp, const float* HWY_RESTRICT w, const float* HWY_RESTRICT b,
-                             float* HWY_RESTRICT y, std::int64_t oh, std::int64_t ow) {
+HWY_INLINE void ForwardBlock(const float* HWY_RESTRICT pads, std::int64_t C, std::int64_t Pp, std::int64_t hp,
+                             const float* HWY_RESTRICT w, const float* HWY_RESTRICT b, float* HWY_RESTRICT y,
+                             std::int64_t oh, std::int64_t ow) {
   constexpr int kTaps = KH * KW;
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   const std::int64_t N = static_cast<std::int64_t>(hn::Lanes(d)), plane = oh * ow;
-  const std::int64_t per_row = P / N, vectors = oh * per_row, copy_stride = KW * hp * P, w_stride = C * kTaps;
+  const std::int64_t per_row = Pp / N, vectors = oh * per_row, pad_stride = hp * Pp, w_stride = C * kTaps;
   // The output position of vector q, walked along with it (no division per store).
   std::int64_t oy = 0, vi = 0;
   auto store_next = [&](const V* acc) {
     const std::int64_t ox = vi * N;
-    const std::size_t count = static_cast<std::size_t>(std::min(N, ow - ox));
+    const std::size_t count = static_cast<std::size_t>(std::clamp<std::int64_t>(ow - ox, 0, N));
     for (int j = 0; j < OB; ++j) StoreFirst(acc[j], d, y + j * plane + oy * ow + ox, count);
     if (++vi == per_row) {
       vi = 0;
@@ -129,12 +124,12 @@ HWY_INLINE void ForwardBlock(const float* HWY_RESTRICT copies, std::int64_t C, s
     V a0[OB], a1[OB];
     for (int j = 0; j < OB; ++j) a0[j] = a1[j] = b != nullptr ? hn::Set(d, b[j]) : hn::Zero(d);
     for (std::int64_t c = 0; c < C; ++c) {
-      const float* cc = copies + c * copy_stride + q * N;
+      const float* pc = pads + c * pad_stride + q * N;
       const float* wc = w + c * kTaps;
       for (int ky = 0; ky < KH; ++ky) {
         for (int kx = 0; kx < KW; ++kx) {
-          const float* src = cc + (kx * hp + ky) * P;
-          const V v0 = hn::Load(d, src), v1 = hn::Load(d, src + N);
+          const float* src = pc + ky * Pp + kx;
+          const V v0 = hn::LoadU(d, src), v1 = hn::LoadU(d, src + N);
           for (int j = 0; j < OB; ++j) {
             const V wj = hn::Set(d, wc[j * w_stride + ky * KW + kx]);
             a0[j] = hn::MulAdd(wj, v0, a0[j]);
@@ -150,11 +145,11 @@ HWY_INLINE void ForwardBlock(const float* HWY_RESTRICT copies, std::int64_t C, s
     V acc[OB];
     for (int j = 0; j < OB; ++j) acc[j] = b != nullptr ? hn::Set(d, b[j]) : hn::Zero(d);
     for (std::int64_t c = 0; c < C; ++c) {
-      const float* cc = copies + c * copy_stride + q * N;
+      const float* pc = pads + c * pad_stride + q * N;
       const float* wc = w + c * kTaps;
       for (int ky = 0; ky < KH; ++ky) {
         for (int kx = 0; kx < KW; ++kx) {
-          const V v = hn::Load(d, cc + (kx * hp + ky) * P);
+          const V v = hn::LoadU(d, pc + ky * Pp + kx);
           for (int j = 0; j < OB; ++j)
             acc[j] = hn::MulAdd(hn::Set(d, wc[j * w_stride + ky * KW + kx]), v, acc[j]);
         }
@@ -171,34 +166,35 @@ constexpr int kBlock = KH* KW <= 9 ? 2 : 1;
 
 template <int KH, int KW>
 void ForwardSamples(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                    std::int64_t n0, std::int64_t n1, float* row, float* copies) {
+                    std::int64_t n0, std::int64_t n1, float* pads) {
   constexpr int kTaps = KH * KW;
   const std::int64_t N = static_cast<std::int64_t>(hn::Lanes(hn::ScalableTag<float>()));
-  const std::int64_t P = (s.ow + N - 1) / N * N, hp = s.oh + KH - 1, plane = s.oh * s.ow;
-  const std::int64_t copy_stride = KW * hp * P, w_block = s.c * kTaps;
+  // The padded row (ow + KW - 1 columns) in whole vectors; the output vectors per row follow.
+  const std::int64_t Pp = (s.ow + KW - 1 + N - 1) / N * N, hp = s.oh + KH - 1, plane = s.oh * s.ow;
+  const std::int64_t pad_stride = hp * Pp, w_block = s.c * kTaps;
   for (std::int64_t i = n0; i < n1; ++i) {
     for (std::int64_t c = 0; c < s.c; ++c)
-      ShiftedCopies(x + (i * s.c + c) * s.h * s.w, s, P, row, copies + c * copy_stride);
+      ShiftedPlane(x + (i * s.c + c) * s.h * s.w, s, -s.pw, s.ow + KW - 1, hp, Pp, pads + c * pad_stride);
     float* yi = y + i * s.o * plane;
     std::int64_t o = 0;
     for (; o + 8 <= s.o; o += 8)
-      ForwardBlock<KH, KW, 8>(copies, s.c, P, hp, w + o * w_block, b ? b + o : nullptr, yi + o * plane, s.oh,
+      ForwardBlock<KH, KW, 8>(pads, s.c, Pp, hp, w + o * w_block, b ? b + o : nullptr, yi + o * plane, s.oh,
                               s.ow);
     for (; o + 2 <= s.o; o += 2)
-      ForwardBlock<KH, KW, 2>(copies, s.c, P, hp, w + o * w_block, b ? b + o : nullptr, yi + o * plane, s.oh,
+      ForwardBlock<KH, KW, 2>(pads, s.c, Pp, hp, w + o * w_block, b ? b + o : nullptr, yi + o * plane, s.oh,
                               s.ow);
     for (; o < s.o; ++o)
-      ForwardBlock<KH, KW, 1>(copies, s.c, P, hp, w + o * w_block, b ? b + o : nullptr, yi + o * plane, s.oh,
+      ForwardBlock<KH, KW, 1>(pads, s.c, Pp, hp, w + o * w_block, b ? b + o : nullptr, yi + o * plane, s.oh,
                               s.ow);
   }
 }
 
 void DirectForward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                   std::int64_t n0, std::int64_t n1, float* row, float* copies) {
+                   std::int64_t n0, std::int64_t n1, float* pads) {
   if (s.kh == 3) {
-    ForwardSamples<3, 3>(s, x, w, b, y, n0, n1, row, copies);
+    ForwardSamples<3, 3>(s, x, w, b, y, n0, n1, pads);
   } else {
-    ForwardSamples<5, 5>(s, x, w, b, y, n0, n1, row, copies);
+    ForwardSamples<5, 5>(s, x, w, b, y, n0, n1, pads);
   }
 }
 
@@ -243,8 +239,8 @@ HWY_INLINE void WeightGradBlock(const float* HWY_RESTRICT xc, std::int64_t P, st
 // ((o1 - o0) * C * KH * KW vectors) and bacc (o1 - o0 vectors), all vector-aligned.
 template <int KH, int KW>
 void WeightGradChannels(const Conv2dShape& s, const float* x, const float* gy, float* gw, float* gb,
-                        std::int64_t o0, std::int64_t o1, float* row, float* copies, float* gcopies,
-                        float* acc, float* bacc) {
+                        std::int64_t o0, std::int64_t o1, float* copies, float* gcopies, float* acc,
+                        float* bacc) {
   constexpr int kTaps = KH * KW, kOb = kBlock<KH, KW>;
   const std::int64_t N = static_cast<std::int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   const std::int64_t P = (s.ow + N - 1) / N * N, hp = s.oh + KH - 1, plane = s.oh * s.ow;
@@ -254,7 +250,7 @@ void WeightGradChannels(const Conv2dShape& s, const float* x, const float* gy, f
   std::fill(bacc, bacc + (o1 - o0) * N, 0.0f);
   for (std::int64_t i = 0; i < s.n; ++i) {
     for (std::int64_t c = 0; c < s.c; ++c)
-      ShiftedCopies(x + (i * s.c + c) * s.h * s.w, s, P, row, copies + c * copy_stride);
+      ShiftedCopies(x + (i * s.c + c) * s.h * s.w, s, P, copies + c * copy_stride);
     for (std::int64_t o = o0; o < o1; ++o)
       PitchedCopy(gy + (i * s.o + o) * plane, s.oh, s.ow, P, gcopies + (o - o0) * gplane);
     for (std::int64_t c = 0; c < s.c; ++c) {
@@ -289,12 +285,12 @@ void WeightGradChannels(const Conv2dShape& s, const float* x, const float* gy, f
 }
 
 void DirectWeightGrad(const Conv2dShape& s, const float* x, const float* gy, float* gw, float* gb,
-                      std::int64_t o0, std::int64_t o1, float* row, float* copies, float* gcopies, float* acc,
+                      std::int64_t o0, std::int64_t o1, float* copies, float* gcopies, float* acc,
                       float* bacc) {
   if (s.kh == 3) {
-    WeightGradChannels<3, 3>(s, x, gy, gw, gb, o0, o1, row, copies, gcopies, acc, bacc);
+    WeightGradChannels<3, 3>(s, x, gy, gw, gb, o0, o1, copies, gcopies, acc, bacc);
   } else {
-    WeightGradChannels<5, 5>(s, x, gy, gw, gb, o0, o1, row, copies, gcopies, acc, bacc);
+    WeightGradChannels<5, 5>(s, x, gy, gw, gb, o0, o1, copies, gcopies, acc, bacc);
   }
 }
 
@@ -315,7 +311,7 @@ KEEL_EXPORT(DirectWeightGrad);
 KEEL_EXPORT(VectorLanes);
 
 namespace {
-struct RowTag;
+struct PadsTag;
 struct CopiesTag;
 struct GradCopiesTag;
 struct TapSumsTag;
@@ -330,18 +326,19 @@ float* aligned_scratch(std::int64_t floats) {
   return reinterpret_cast<float*>((a + 63) / 64 * 64);
 }
 
+// The weight gradient's row pitch: ow in whole vectors.
 std::int64_t row_pitch(const Conv2dShape& s, std::int64_t lanes) {
   return (s.ow + lanes - 1) / lanes * lanes;
 }
 
-// The padded input row and the shifted copies of one sample's input channels.
-struct SampleScratch {
-  float *row, *copies;
-};
-SampleScratch sample_scratch(const Conv2dShape& s, std::int64_t lanes) {
-  const std::int64_t P = row_pitch(s, lanes);
-  return {aligned_scratch<RowTag>(P + s.kw + lanes),
-          aligned_scratch<CopiesTag>(s.c * s.kw * (s.oh + s.kh - 1) * P)};
+// The forward's padded planes of one sample's input channels: hp rows of ow + kw - 1 columns in
+// whole vectors, and slack after the last (its last vectors' garbage lanes read up to kw - 1 past it).
+float* padded_planes(const Conv2dShape& s, std::int64_t lanes) {
+  const std::int64_t pitch = (s.ow + s.kw - 1 + lanes - 1) / lanes * lanes;
+  const std::int64_t slack = lanes + s.kw, size = s.c * (s.oh + s.kh - 1) * pitch + slack;
+  float* p = aligned_scratch<PadsTag>(size);
+  std::fill(p + size - slack, p + size, 0.0f);
+  return p;
 }
 }  // namespace
 
@@ -359,8 +356,7 @@ void conv2d_direct_forward(const Conv2dShape& s, const float* x, const float* w,
   const std::int64_t per_sample = s.o * s.oh * s.ow * s.c * s.kh * s.kw;
   const std::int64_t grain = std::max<std::int64_t>(1, 16 * kGrain / std::max<std::int64_t>(1, per_sample));
   parallel_for(0, s.n, grain, [&](std::int64_t n0, std::int64_t n1) {
-    const SampleScratch t = sample_scratch(s, lanes);
-    KEEL_DISPATCH(DirectForward)(s, x, w, b, y, n0, n1, t.row, t.copies);
+    KEEL_DISPATCH(DirectForward)(s, x, w, b, y, n0, n1, padded_planes(s, lanes));
   });
 }
 
@@ -388,11 +384,11 @@ void conv2d_direct_backward_weights(const Conv2dShape& s, const float* x, const 
   const std::int64_t grain = work >= 32 * kGrain ? 1 : pairs;  // as the forward's grain, for two threads
   parallel_for(0, pairs, grain, [&](std::int64_t p0, std::int64_t p1) {
     const std::int64_t o0 = 2 * p0, o1 = std::min(s.o, 2 * p1), P = row_pitch(s, lanes);
-    const SampleScratch t = sample_scratch(s, lanes);
+    float* copies = aligned_scratch<CopiesTag>(s.c * s.kw * (s.oh + s.kh - 1) * P);
     float* gcopies = aligned_scratch<GradCopiesTag>((o1 - o0) * s.oh * P);
     float* acc = aligned_scratch<TapSumsTag>((o1 - o0) * s.c * s.kh * s.kw * lanes);
     float* bacc = aligned_scratch<BiasSumsTag>((o1 - o0) * lanes);
-    KEEL_DISPATCH(DirectWeightGrad)(s, x, gy, gw, gb, o0, o1, t.row, t.copies, gcopies, acc, bacc);
+    KEEL_DISPATCH(DirectWeightGrad)(s, x, gy, gw, gb, o0, o1, copies, gcopies, acc, bacc);
   });
 }
 
