@@ -233,30 +233,32 @@ ConvPlan conv2d_plan(const Conv2dShape& s) {
   // image's first layer) its forward and backward-data passes lose to im2col + GEMM.
   const bool blocked = s.c >= 8 && s.o >= 8;
   if ((simd::supported_targets() & HWY_AVX3) != 0) {
-    // AVX-512 (measured on a Zen 5, bench/micro/conv_bench.cpp, docs/benchmarks.md): oneDNN's
-    // direct kernels beat im2col + GEMM from about a million multiply-adds at one thread (below,
-    // their fixed cost wins, and at two threads they lose up to 2x there). Their weight gradient
-    // beat im2col for any channel count (1 -> 32 at batch 64: 2.9x at one thread, 2.6x at two),
-    // their forward and backward-data passes when the channels are blocked (8 -> 16 at 14x14,
-    // batch 16: 3.3x and 1.2x at one thread, even at two). keel's direct loops (conv_direct.h), 3x3 and 5x5
-    // at stride 1. With one input channel (an image's first layer), they take the forward and weight-gradient
-    // passes at any size: 1 -> 32 at 28x28, batch 64: forward 0.24-0.29 ms against 0.45-0.63 (im2col) and
-    // 0.41-0.50 (oneDNN direct), weight gradient 0.32-0.39 against 0.41-0.46 (oneDNN direct); 1 -> 8 at batch
-    // 32: 2-3x both, at one thread and two.
+    // AVX-512 (measured on a Zen 5 with bench/micro/conv_bench.cpp; docs/benchmarks.md):
+    // - keel's direct loops (conv_direct.h: 3x3 and 5x5 kernels at stride 1) take an image's
+    //   first layer (one input channel) at any size, forward and weight gradient: 1 -> 32 at
+    //   28x28, batch 64: 0.24-0.29 ms forward against 0.45-0.63 (im2col) and 0.41-0.54 (oneDNN
+    //   direct), 1 -> 8 at batch 32: 3-4x at one thread and two. Its input gradient is never
+    //   needed there and stays on im2col.
+    // - Below about a million multiply-adds im2col + GEMM (oneDNN's fixed cost wins there, and
+    //   at two threads it loses up to 2x).
+    // - Large blocked layers (both channel counts >= 8, from 2e7 multiply-adds): oneDNN's
+    //   Winograd, 4x fewer multiplies in every pass (32 -> 64 at 14x14, batch 64: forward 1.65
+    //   ms against 2.95 oneDNN direct and 3.06 keel's direct).
+    // - Smaller blocked layers: keel's direct loops for the backward passes (8 -> 16 at 14x14,
+    //   batch 32: input gradient 0.089 ms against oneDNN direct's 0.172 at one thread and 0.051
+    //   against 0.112 at two, weight gradient 0.165 against 0.219 and 0.099 against 0.252), and
+    //   oneDNN's direct forward: keel's is level in the benchmark (0.085 against 0.087 ms; 0.049
+    //   against 0.066 at two threads) but cost fast.toml's epoch 3% (1.69 against 1.64 s).
+    // - Otherwise (2-7 input channels): im2col for the forward and input-gradient passes,
+    //   oneDNN's direct weight gradient (1 -> 32 at batch 64 before keel's loops: 2.9x im2col).
     const bool keel_direct = conv2d_direct_applies(s);
     if (keel_direct && s.c == 1) return {ConvPath::kKeelDirect, ConvPath::kIm2col, ConvPath::kKeelDirect};
     if (macs < 1e6 || !conv2d_path_available(s, ConvPath::kOnednnDirect)) return kIm2colOnly;
-    // Large blocked layers: Winograd does 4x fewer multiplies in every pass (32 -> 64 at 14x14,
-    // batch 64: 1.6x direct forward at one thread). With one input channel it is 4-5x slower
-    // than im2col, so never there.
     if (blocked && macs >= 2e7 && conv2d_path_available(s, ConvPath::kOnednnWinograd))
       return {ConvPath::kOnednnWinograd, ConvPath::kOnednnWinograd, ConvPath::kOnednnWinograd};
-    const ConvPath data = blocked ? ConvPath::kOnednnDirect : ConvPath::kIm2col;
-    // A small blocked layer (8 -> 16 at 14x14, batch 32): oneDNN's forward, keel's backward
-    // passes (input gradient 0.16 against 0.18 ms at one thread, weight gradient 0.20 against
-    // 0.22, and 0.13 against 0.25 at two).
     if (blocked && keel_direct)
       return {ConvPath::kOnednnDirect, ConvPath::kKeelDirect, ConvPath::kKeelDirect};
+    const ConvPath data = blocked ? ConvPath::kOnednnDirect : ConvPath::kIm2col;
     return {data, data, ConvPath::kOnednnDirect};
   }
   // AVX2: below this many multiply-adds the reorders and the primitives' fixed cost outweigh
