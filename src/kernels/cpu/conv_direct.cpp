@@ -27,6 +27,16 @@ namespace keel::kernels {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// v, kept in a register: without this the compiler folds a load into each multiply-add that
+// uses it (a memory operand per use), and the loads, not the multiply-adds, bound the loop.
+template <class V>
+HWY_INLINE V InRegister(V v) {
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX2
+  asm("" : "+v"(v.raw));
+#endif
+  return v;
+}
+
 // Lanes [lo, hi) of the vector at src + off (src[off + l] in lane l), zeros in the others,
 // which are never read: off may be negative (a padded row starting before the input row).
 template <class D>
@@ -223,7 +233,7 @@ HWY_INLINE void WeightGradBlock(const float* HWY_RESTRICT xc, std::int64_t P, st
     }
     for (int ky = 0; ky < KH; ++ky) {
       for (int kx = 0; kx < KW; ++kx) {
-        const V v = hn::Load(d, xc + (kx * hp + ky) * P + q * N);
+        const V v = InRegister(hn::Load(d, xc + (kx * hp + ky) * P + q * N));
         for (int j = 0; j < OB; ++j) sum[j][ky * KW + kx] = hn::MulAdd(gv[j], v, sum[j][ky * KW + kx]);
       }
     }
