@@ -27,8 +27,11 @@ HWY_INLINE void Take(float v, std::int64_t i, float& m, std::int64_t& best) {
   }
 }
 
-void MaxPool2x2Plane(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, std::int64_t* HWY_RESTRICT idx,
-                     std::int64_t h, std::int64_t w, std::int64_t oh, std::int64_t ow) {
+// I: the index type written (int64 for MaxPool2d's indices, int32 for the fused batch norm +
+// ReLU + max-pool's).
+template <class I>
+HWY_INLINE void MaxPool2x2PlaneT(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, I* HWY_RESTRICT idx,
+                                 std::int64_t h, std::int64_t w, std::int64_t oh, std::int64_t ow) {
   (void)h;
 #if HWY_TARGET != HWY_SCALAR  // (one lane: the scalar loop below does it all)
   const hn::ScalableTag<float> d;
@@ -44,7 +47,7 @@ void MaxPool2x2Plane(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, std::in
     const float* r0 = x + 2 * oy * w;
     const float* r1 = r0 + w;
     float* yr = y + oy * ow;
-    std::int64_t* ir = idx + oy * ow;
+    I* ir = idx + oy * ow;
     const std::int64_t base = 2 * oy * w;
     std::int64_t ox = 0;
 #if HWY_TARGET != HWY_SCALAR
@@ -66,17 +69,23 @@ void MaxPool2x2Plane(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, std::in
       merge(hn::ConcatOdd(d, a1, a0), one);
       merge(hn::ConcatEven(d, b1, b0), down);
       merge(hn::ConcatOdd(d, b1, b0), down_right);
-      const auto lo = hn::PromoteTo(d64, hn::LowerHalf(dh, best));
-      const auto hi = hn::PromoteTo(d64, hn::UpperHalf(dh, best));
-      if (rem >= N) {
-        hn::StoreU(m, d, yr + ox);
-        hn::StoreU(lo, d64, ir + ox);
-        hn::StoreU(hi, d64, ir + ox + N / 2);
-      } else {
-        const std::size_t half = static_cast<std::size_t>(N / 2), r = static_cast<std::size_t>(rem);
+      if constexpr (sizeof(I) == 4) {
+        const std::size_t r = static_cast<std::size_t>(rem >= N ? N : rem);
         StoreFirst(m, d, yr + ox, r);
-        StoreFirst(lo, d64, ir + ox, r < half ? r : half);
-        StoreFirst(hi, d64, ir + ox + N / 2, r > half ? r - half : 0);
+        StoreFirst(best, di, ir + ox, r);
+      } else {
+        const auto lo = hn::PromoteTo(d64, hn::LowerHalf(dh, best));
+        const auto hi = hn::PromoteTo(d64, hn::UpperHalf(dh, best));
+        if (rem >= N) {
+          hn::StoreU(m, d, yr + ox);
+          hn::StoreU(lo, d64, ir + ox);
+          hn::StoreU(hi, d64, ir + ox + N / 2);
+        } else {
+          const std::size_t half = static_cast<std::size_t>(N / 2), r = static_cast<std::size_t>(rem);
+          StoreFirst(m, d, yr + ox, r);
+          StoreFirst(lo, d64, ir + ox, r < half ? r : half);
+          StoreFirst(hi, d64, ir + ox + N / 2, r > half ? r - half : 0);
+        }
       }
     }
 #endif
@@ -88,9 +97,19 @@ void MaxPool2x2Plane(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, std::in
       Take(r1[2 * ox], i0 + w, m, best);
       Take(r1[2 * ox + 1], i0 + w + 1, m, best);
       yr[ox] = m;
-      ir[ox] = best;
+      ir[ox] = static_cast<I>(best);
     }
   }
+}
+
+void MaxPool2x2Plane(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, std::int64_t* HWY_RESTRICT idx,
+                     std::int64_t h, std::int64_t w, std::int64_t oh, std::int64_t ow) {
+  MaxPool2x2PlaneT(x, y, idx, h, w, oh, ow);
+}
+
+void MaxPool2x2PlaneI32(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, std::int32_t* HWY_RESTRICT idx,
+                        std::int64_t h, std::int64_t w, std::int64_t oh, std::int64_t ow) {
+  MaxPool2x2PlaneT(x, y, idx, h, w, oh, ow);
 }
 
 // The backward of one plane: every input position lies in at most one window, so gx is
@@ -171,11 +190,17 @@ HWY_AFTER_NAMESPACE();
 #include "kernels/cpu/dispatch.h"
 namespace keel::kernels {
 KEEL_EXPORT(MaxPool2x2Plane);
+KEEL_EXPORT(MaxPool2x2PlaneI32);
 KEEL_EXPORT(MaxPool2x2BackwardPlane);
 
 void max_pool_2x2_plane(const float* x, float* y, std::int64_t* idx, std::int64_t h, std::int64_t w,
                         std::int64_t oh, std::int64_t ow) {
   KEEL_DISPATCH(MaxPool2x2Plane)(x, y, idx, h, w, oh, ow);
+}
+
+void max_pool_2x2_plane(const float* x, float* y, std::int32_t* idx, std::int64_t h, std::int64_t w,
+                        std::int64_t oh, std::int64_t ow) {
+  KEEL_DISPATCH(MaxPool2x2PlaneI32)(x, y, idx, h, w, oh, ow);
 }
 
 void max_pool_2x2_backward_plane(const float* gy, const std::int64_t* idx, float* gx, std::int64_t h,

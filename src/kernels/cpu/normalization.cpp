@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "keel/core/dtype.h"
@@ -459,6 +460,20 @@ void BatchNormBackwardT(const Args& p) {
 struct PoolPlaneTag {};
 struct PoolIndexTag {};
 
+// out[o] = x[at[o]], a vector gather at a time (scalar, with the int64 -> int32 conversion of
+// MaxPool2d's indices, this loop was a quarter of the fused forward).
+HWY_INLINE void GatherAt(const float* HWY_RESTRICT x, const std::int32_t* HWY_RESTRICT at,
+                         float* HWY_RESTRICT out, I64 n) {
+  I64 o = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const hn::ScalableTag<float> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  const I64 N = static_cast<I64>(hn::Lanes(d));
+  for (; o + N <= n; o += N) hn::StoreU(hn::GatherIndex(d, x, hn::LoadU(di, at + o)), d, out + o);
+#endif
+  for (; o < n; ++o) out[o] = x[at[o]];
+}
+
 // 2x2 maxima of one clamped plane t in MaxPool2d's scan order and rule (a later element wins
 // when greater or NaN), with flat argmax positions.
 inline void PoolPlane(const float* t, float* y, std::int64_t* idx, I64 h, I64 w, I64 oh, I64 ow) {
@@ -497,6 +512,13 @@ void BatchNormReluPoolForwardT(const Args& p) {
     for (I64 i = i0; i < i1; ++i) {
       const T* xi = x + i * S;
       Affine<true>(xi, t, S, a[i % C], b[i % C]);
+      if constexpr (std::is_same_v<T, float>) {
+        // float: the int32 argmax straight from the pool, the inputs there by a gather.
+        std::int32_t* ai = arg != nullptr ? arg + i * OS : reinterpret_cast<std::int32_t*>(idx);
+        max_pool_2x2_plane(t, y + i * OS, ai, H, W, OH, OW);
+        if (arg != nullptr) GatherAt(xi, ai, xmax + i * OS, OS);
+        continue;
+      }
       PoolPlane(t, y + i * OS, idx, H, W, OH, OW);
       if (arg == nullptr) continue;  // no backward to feed
       std::int32_t* ai = arg + i * OS;
