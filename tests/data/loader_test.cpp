@@ -238,6 +238,26 @@ TEST(DataLoaderTest, PrefetchRunsAhead) {
   settled(4);
 }
 
+TEST(DataLoaderTest, AFullQueueIsRefilledOnlyOnceDrained) {
+  // prefetch 4: a waiting worker is woken when the queue is down to 1 batch, not after each
+  // batch taken (every wake-up is a system call on the training thread).
+  auto generic = std::make_shared<Generic>(numbered(128));
+  DataLoader loader(generic, {.batch_size = 8, .prefetch = 4});
+  auto it = loader.begin();  // batch 0 taken; the worker fills the queue and waits
+  auto settle = [&](int at_least) {
+    for (int i = 0; i < 200 && generic->calls.load() < at_least; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    return generic->calls.load();
+  };
+  const int full = settle(8 * 4);  // 4 or 5 batches made: 3 or 4 queued
+  ++it;                            // 2 or 3 queued: above the refill mark
+  EXPECT_EQ(settle(0), full);
+  ++it;
+  ++it;  // at most 1 queued: refilled to 4
+  EXPECT_EQ(settle(full + 8), 8 * (4 + 4));
+}
+
 TEST(DataLoaderTest, BadArguments) {
   EXPECT_THROW(DataLoader(numbered(4), {.batch_size = 0}), Error);
   EXPECT_THROW(DataLoader(nullptr, {}), Error);
