@@ -1,13 +1,14 @@
 // keel's direct convolution (conv_direct.h), compiled once per SIMD target by Highway (see
-// binary.cpp). Each input plane of a sample is first copied into KW shifted, zero-bordered planes
-// whose rows are whole vectors (ShiftedCopies), so every tap of every output vector is one
-// aligned load: unaligned 64-byte loads straddle two cache lines and halved the loads per
-// cycle. The forward keeps 8 output channels x 2 output vectors of accumulators in registers
-// and broadcasts each weight once for both vectors; the input gradient is that forward on the
-// output gradient; the weight gradient keeps all 9 (3x3) or 25 (5x5) tap sums of 2 (or 1)
-// output channels and one input channel in registers through a sample, reading the output
-// gradient from copies with the same row pitch. The lanes past a row's end read zeros and are
-// never stored.
+// binary.cpp). The forward copies each input plane of a sample into a zero-padded plane whose
+// rows are whole vectors, keeps 8 output channels x 2 output vectors of accumulators in
+// registers and broadcasts each weight once for both vectors (2 unaligned loads per 16
+// multiply-adds); the input gradient is that forward on the output gradient. The weight
+// gradient reads KW shifted copies of each padded plane (ShiftedCopies), so every tap of every
+// output vector is one aligned load (unaligned 64-byte loads straddle two cache lines and
+// halved the loads per cycle there, 9 of them per 18 multiply-adds), and keeps all 9 (3x3) or
+// 25 (5x5) tap sums of 2 (or 1) output channels and one input channel in registers through a
+// sample, reading the output gradient from copies with the same row pitch. The lanes past a
+// row's end are never stored (forward) or read zeros (weight gradient).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/conv_direct.cpp"
 #include "kernels/cpu/conv_direct.h"

@@ -22,7 +22,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <type_traits>
 #include <vector>
 
 #include "keel/core/dtype.h"
@@ -460,8 +459,8 @@ void BatchNormBackwardT(const Args& p) {
 struct PoolPlaneTag {};
 struct PoolIndexTag {};
 
-// out[o] = x[at[o]], a vector gather at a time (scalar, with the int64 -> int32 conversion of
-// MaxPool2d's indices, this loop was a quarter of the fused forward).
+// out[o] = x[at[o]]: for float a vector gather at a time (a scalar loop, with the int64 -> int32
+// conversion of MaxPool2d's indices, was a quarter of the fused forward).
 HWY_INLINE void GatherAt(const float* HWY_RESTRICT x, const std::int32_t* HWY_RESTRICT at,
                          float* HWY_RESTRICT out, I64 n) {
   I64 o = 0;
@@ -473,13 +472,17 @@ HWY_INLINE void GatherAt(const float* HWY_RESTRICT x, const std::int32_t* HWY_RE
 #endif
   for (; o < n; ++o) out[o] = x[at[o]];
 }
+HWY_INLINE void GatherAt(const double* HWY_RESTRICT x, const std::int32_t* HWY_RESTRICT at,
+                         double* HWY_RESTRICT out, I64 n) {
+  for (I64 o = 0; o < n; ++o) out[o] = x[at[o]];
+}
 
 // 2x2 maxima of one clamped plane t in MaxPool2d's scan order and rule (a later element wins
 // when greater or NaN), with flat argmax positions.
-inline void PoolPlane(const float* t, float* y, std::int64_t* idx, I64 h, I64 w, I64 oh, I64 ow) {
+inline void PoolPlane(const float* t, float* y, std::int32_t* idx, I64 h, I64 w, I64 oh, I64 ow) {
   max_pool_2x2_plane(t, y, idx, h, w, oh, ow);
 }
-inline void PoolPlane(const double* t, double* y, std::int64_t* idx, I64 /*h*/, I64 w, I64 oh, I64 ow) {
+inline void PoolPlane(const double* t, double* y, std::int32_t* idx, I64 /*h*/, I64 w, I64 oh, I64 ow) {
   for (I64 oy = 0; oy < oh; ++oy) {
     for (I64 ox = 0; ox < ow; ++ox) {
       I64 best = 2 * oy * w + 2 * ox;
@@ -491,7 +494,7 @@ inline void PoolPlane(const double* t, double* y, std::int64_t* idx, I64 /*h*/, 
         }
       }
       y[oy * ow + ox] = m;
-      idx[oy * ow + ox] = best;
+      idx[oy * ow + ox] = static_cast<std::int32_t>(best);
     }
   }
 }
@@ -508,25 +511,14 @@ void BatchNormReluPoolForwardT(const Args& p) {
   ChannelScaleShift<T>(p, a, b);
   parallel_for(0, p.n * C, RowGrain(S), [&](I64 i0, I64 i1) {
     T* t = thread_scratch<PoolPlaneTag, T>(static_cast<std::size_t>(S));
-    std::int64_t* idx = thread_scratch<PoolIndexTag, std::int64_t>(static_cast<std::size_t>(OS));
+    std::int32_t* idx = thread_scratch<PoolIndexTag, std::int32_t>(static_cast<std::size_t>(OS));
     for (I64 i = i0; i < i1; ++i) {
       const T* xi = x + i * S;
       Affine<true>(xi, t, S, a[i % C], b[i % C]);
-      if constexpr (std::is_same_v<T, float>) {
-        // float: the int32 argmax straight from the pool, the inputs there by a gather.
-        std::int32_t* ai = arg != nullptr ? arg + i * OS : reinterpret_cast<std::int32_t*>(idx);
-        max_pool_2x2_plane(t, y + i * OS, ai, H, W, OH, OW);
-        if (arg != nullptr) GatherAt(xi, ai, xmax + i * OS, OS);
-        continue;
-      }
-      PoolPlane(t, y + i * OS, idx, H, W, OH, OW);
-      if (arg == nullptr) continue;  // no backward to feed
-      std::int32_t* ai = arg + i * OS;
-      T* mi = xmax + i * OS;
-      for (I64 o = 0; o < OS; ++o) {
-        ai[o] = static_cast<std::int32_t>(idx[o]);
-        mi[o] = xi[idx[o]];
-      }
+      // The argmax straight into the backward's tensor, and the inputs there.
+      std::int32_t* ai = arg != nullptr ? arg + i * OS : idx;
+      PoolPlane(t, y + i * OS, ai, H, W, OH, OW);
+      if (arg != nullptr) GatherAt(xi, ai, xmax + i * OS, OS);
     }
   });
 }
