@@ -3,6 +3,7 @@
 #include "keel/data/transforms.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <sstream>
 
@@ -184,6 +185,72 @@ Tensor RandomHorizontalFlip::apply(Tensor batch, Generator& gen) const {
 std::string RandomHorizontalFlip::repr() const {
   std::ostringstream os;
   os << "RandomHorizontalFlip(p=" << p_ << ")";
+  return os.str();
+}
+
+// ---- RandomErasing ----------------------------------------------------------------------
+
+RandomErasing::RandomErasing(double p, std::vector<double> scale, std::vector<double> ratio, double value)
+    : p_(p), scale_(std::move(scale)), ratio_(std::move(ratio)), value_(value) {
+  KEEL_CHECK(p >= 0.0 && p <= 1.0, "RandomErasing: p must be in [0, 1], got ", p);
+  KEEL_CHECK(scale_.size() == 2 && ratio_.size() == 2,
+             "RandomErasing: scale and ratio need 2 values each, got ", scale_.size(), " and ",
+             ratio_.size());
+  KEEL_CHECK(scale_[0] >= 0.0 && scale_[0] <= scale_[1] && scale_[1] <= 1.0,
+             "RandomErasing: scale must be a range [lo, hi] within [0, 1], got ", list(scale_));
+  KEEL_CHECK(ratio_[0] > 0.0 && ratio_[0] <= ratio_[1],
+             "RandomErasing: ratio must be a range [lo, hi] of positive values, got ", list(ratio_));
+  KEEL_CHECK(std::isfinite(value), "RandomErasing: value must be finite, got ", value);
+}
+
+Tensor RandomErasing::apply(Tensor batch, Generator& gen) const {
+  batch = floating_batch(std::move(batch), "RandomErasing");
+  KEEL_CHECK(batch.dim() >= 3, "RandomErasing: expected a batch of images (N, ..., H, W), got shape ",
+             batch.sizes());
+  const int d = batch.dim();
+  const std::int64_t n = batch.size(0), h = batch.size(d - 2), w = batch.size(d - 1);
+  const std::int64_t planes = n == 0 || h == 0 || w == 0 ? 0 : batch.numel() / (n * h * w);
+  // Per sample, a fixed block of counters: the coin, 10 (area, ratio) attempts, the corner.
+  constexpr int kAttempts = 10;
+  constexpr std::uint64_t kPerSample = 1 + 2 * kAttempts + 2;
+  const std::uint64_t first = gen.reserve(kPerSample * static_cast<std::uint64_t>(n));
+  const double log_lo = std::log(ratio_[0]), log_hi = std::log(ratio_[1]);
+  const double area = static_cast<double>(h * w);
+  auto run = [&](auto* x) {
+    using T = std::remove_pointer_t<decltype(x)>;
+    for (std::int64_t s = 0; s < n; ++s) {
+      const std::uint64_t k = first + kPerSample * static_cast<std::uint64_t>(s);
+      if (!(unit(gen.at(k)) < p_)) continue;
+      for (int a = 0; a < kAttempts; ++a) {
+        const double erase_area = area * (scale_[0] + (scale_[1] - scale_[0]) * unit(gen.at(k + 1 + 2 * a)));
+        const double aspect = std::exp(log_lo + (log_hi - log_lo) * unit(gen.at(k + 2 + 2 * a)));
+        const auto eh = static_cast<std::int64_t>(std::nearbyint(std::sqrt(erase_area * aspect)));
+        const auto ew = static_cast<std::int64_t>(std::nearbyint(std::sqrt(erase_area / aspect)));
+        if (!(eh < h && ew < w)) continue;  // torchvision's test: strictly inside the image
+        const std::int64_t y0 = below(gen.at(k + 1 + 2 * kAttempts), h - eh + 1);
+        const std::int64_t x0 = below(gen.at(k + 2 + 2 * kAttempts), w - ew + 1);
+        for (std::int64_t c = 0; c < planes; ++c) {
+          T* plane = x + (s * planes + c) * h * w;
+          for (std::int64_t y = y0; y < y0 + eh; ++y)
+            std::fill_n(plane + y * w + x0, ew, static_cast<T>(value_));
+        }
+        break;
+      }
+    }
+  };
+  if (batch.dtype() == kFloat32) {
+    run(batch.data_ptr<float>());
+  } else {
+    run(batch.data_ptr<double>());
+  }
+  batch.storage()->bump_version();
+  return batch;
+}
+
+std::string RandomErasing::repr() const {
+  std::ostringstream os;
+  os << "RandomErasing(p=" << p_ << ", scale=(" << scale_[0] << ", " << scale_[1] << "), ratio=(" << ratio_[0]
+     << ", " << ratio_[1] << "), value=" << value_ << ")";
   return os.str();
 }
 

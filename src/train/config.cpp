@@ -74,6 +74,15 @@ const std::vector<KeySpec>& schema() {
        "horizontal flip alone (p = 0.5) of training images, without data.augment's random crop (which "
        "already flips); Fashion-MNIST's shoes all face one way, so its test set has no mirrored shoes and "
        "the flip cost the shipped configs accuracy (docs/benchmarks.md)"},
+      {"data.erase",
+       Kind::Double,
+       0.0,
+       "random erasing of training images (torchvision's RandomErasing(p, scale=(0.02, 0.33), ratio=(0.3, "
+       "3.3), value=0), after the crop and flip): each image, with this probability p, gets a random "
+       "rectangle set to the data set's mean pixel; 0 = off",
+       {},
+       0.0,
+       1.0},
       {"data.test_jitter.contrast",
        Kind::Range,
        std::vector<double>{1.0, 1.0},

@@ -241,6 +241,12 @@ std::unique_ptr<data::DataLoader> make_train_loader(const Config& c,
   if (augment || c.get_bool("data.crop")) transforms.push_back(std::make_shared<data::RandomCrop>(28, 2));
   if (augment || c.get_bool("data.hflip"))
     transforms.push_back(std::make_shared<data::RandomHorizontalFlip>());
+  // Last, as torchvision's pipelines place it: it erases whole shifted images.
+  if (const double p = c.get_double("data.erase"); p > 0.0) {
+    KEEL_CHECK(c.get_string("data.dataset") == "fashion-mnist",
+               "data.erase needs image data (fashion-mnist)");
+    transforms.push_back(std::make_shared<data::RandomErasing>(p));
+  }
   if (transforms.size() == 1) {
     o.transform = transforms.front();
   } else if (transforms.size() > 1) {

@@ -15,6 +15,7 @@ namespace {
 using data::Compose;
 using data::Normalize;
 using data::RandomCrop;
+using data::RandomErasing;
 using data::RandomHorizontalFlip;
 
 // Batch (n, c, h, w) with distinct values.
@@ -130,6 +131,70 @@ TEST(RandomHorizontalFlipTest, FlipsWholeSamples) {
   EXPECT_GT(flipped, 70);
   EXPECT_LT(flipped, 130);
   EXPECT_THROW(RandomHorizontalFlip(1.5), Error);
+}
+
+TEST(RandomErasingTest, ErasesOneRectangleOfTheDrawnAreaAndShapePerSample) {
+  const std::int64_t n = 400, c = 2, h = 28, w = 28;
+  Tensor x = images(n, c, h, w);  // every value >= 1, so erased (0) pixels stand out
+  Generator gen(3);
+  Tensor y = RandomErasing(0.5)(x, gen);
+  ASSERT_EQ(y.sizes(), x.sizes());
+  int erased = 0;
+  std::set<std::int64_t> corners;
+  for (std::int64_t s = 0; s < n; ++s) {
+    // The bounding box of the zeros of channel 0; the zeros must fill it, in every channel, and
+    // every other pixel must be as it was.
+    std::int64_t y0 = h, y1 = -1, x0 = w, x1 = -1;
+    for (std::int64_t yy = 0; yy < h; ++yy)
+      for (std::int64_t xx = 0; xx < w; ++xx)
+        if (at(y, s, 0, yy, xx) == 0.0) {
+          y0 = std::min(y0, yy), y1 = std::max(y1, yy), x0 = std::min(x0, xx), x1 = std::max(x1, xx);
+        }
+    if (y1 < 0) {
+      EXPECT_TRUE(same(y[s], x[s])) << "sample " << s;
+      continue;
+    }
+    ++erased;
+    corners.insert(y0 * w + x0);
+    const double eh = static_cast<double>(y1 - y0 + 1), ew = static_cast<double>(x1 - x0 + 1);
+    EXPECT_LT(eh, h);
+    EXPECT_LT(ew, w);
+    // Rounding the sides to whole pixels moves the area and ratio a little off their ranges.
+    EXPECT_GE(eh * ew, 0.02 * h * w * 0.5) << "sample " << s;
+    EXPECT_LE(eh * ew, 0.33 * h * w * 1.3) << "sample " << s;
+    EXPECT_GE(eh / ew, 0.3 * 0.5) << "sample " << s;
+    EXPECT_LE(eh / ew, 3.3 * 2.0) << "sample " << s;
+    for (std::int64_t ch = 0; ch < c; ++ch)
+      for (std::int64_t yy = 0; yy < h; ++yy)
+        for (std::int64_t xx = 0; xx < w; ++xx) {
+          const bool inside = yy >= y0 && yy <= y1 && xx >= x0 && xx <= x1;
+          EXPECT_EQ(at(y, s, ch, yy, xx), inside ? 0.0 : at(x, s, ch, yy, xx))
+              << "sample " << s << " channel " << ch << " at " << yy << "," << xx;
+        }
+  }
+  // About half the samples, at corners that vary.
+  EXPECT_GT(erased, 160);
+  EXPECT_LT(erased, 240);
+  EXPECT_GT(corners.size(), 50u);
+  // Seeded: the same erasures again; p = 0 is the identity; p = 1 erases every sample (the first
+  // of 10 draws nearly always fits a 28x28 image).
+  Generator again(3);
+  EXPECT_TRUE(same(RandomErasing(0.5)(x, again), y));
+  EXPECT_TRUE(same(RandomErasing(0.0)(x, gen), x));
+  Tensor all = RandomErasing(1.0, {0.1, 0.1}, {1.0, 1.0}, -2.5)(x.to(kFloat64), gen);
+  for (std::int64_t s = 0; s < n; ++s) {
+    Tensor erased_pixels = all[s][0].eq(-2.5).to(kFloat64).sum();
+    EXPECT_EQ(erased_pixels.item(), 81.0) << "sample " << s;  // round(sqrt(78.4)) = 9 per side
+  }
+}
+
+TEST(RandomErasingTest, Errors) {
+  EXPECT_THROW(RandomErasing(1.5), Error);
+  EXPECT_THROW(RandomErasing(0.5, {0.5, 0.1}), Error);
+  EXPECT_THROW(RandomErasing(0.5, {0.1, 0.5}, {0.0, 1.0}), Error);
+  EXPECT_THROW(RandomErasing(0.5, {0.1}), Error);
+  EXPECT_THROW(RandomErasing(0.5)(arange(0, 4, 1, kFloat32).view({2, 2})), Error);
+  EXPECT_EQ(RandomErasing().repr(), "RandomErasing(p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0)");
 }
 
 TEST(ComposeTest, AppliesInOrder) {

@@ -62,6 +62,25 @@ class RandomHorizontalFlip final : public Transform {
   double p_;
 };
 
+// With probability p, sets a random rectangle of each image to `value` (torchvision's
+// RandomErasing(p, scale, ratio, value), Zhong et al. 2017): the rectangle's area is a share of
+// the image drawn uniformly from `scale`, its aspect ratio (height / width) log-uniformly from
+// `ratio`; up to 10 draws are tried for one that fits, else the image is left alone. The same
+// rectangle covers every channel of a sample. Meant to run after Normalize (value 0 is then the
+// data set's mean pixel). Needs (N, ..., H, W).
+class RandomErasing final : public Transform {
+ public:
+  explicit RandomErasing(double p = 0.5, std::vector<double> scale = {0.02, 0.33},
+                         std::vector<double> ratio = {0.3, 3.3}, double value = 0.0);
+  Tensor apply(Tensor batch, Generator& gen) const override;
+  std::string repr() const override;
+
+ private:
+  double p_;
+  std::vector<double> scale_, ratio_;
+  double value_;
+};
+
 // Applies transforms in order.
 class Compose final : public Transform {
  public:
