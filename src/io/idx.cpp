@@ -3,12 +3,17 @@
 // before anything is allocated for it.
 #include "keel/io/idx.h"
 
+#include <fcntl.h>
 #include <libdeflate.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -336,6 +341,20 @@ double IdxArray::value(std::int64_t i) const {
 }
 
 namespace {
+// Asks the kernel to back [p, p + n) with transparent huge pages where they fit (the 2 MiB
+// aligned interior); memory stays as it was where the kernel does not support or allow them.
+void advise_huge_pages(void* p, std::size_t n) {
+#ifdef MADV_HUGEPAGE
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(p) + n) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
 // Inflates a whole single-member gzip file with libdeflate (2-3x zlib's speed), sized by the
 // trailer's ISIZE. Anything unusual (several members, a size beyond deflate's 1032:1 ratio,
 // corrupt data) returns false and the caller takes zlib's streaming path, which gives the
@@ -349,6 +368,10 @@ bool inflate_whole(const std::uint8_t* data, std::size_t size, std::vector<std::
   std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> d(
       libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
   if (!d) return false;
+  out.reserve(isize);
+  // 47 MB of fresh memory for Fashion-MNIST's training images: in 4 KiB pages its first touch
+  // took 11,000 page faults, more time than inflating it.
+  advise_huge_pages(out.data(), isize);
   out.resize(isize);
   std::size_t in_used = 0, written = 0;
   const libdeflate_result r =
@@ -376,26 +399,50 @@ std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   KEEL_CHECK(f != nullptr, "cannot open '", path, "': ", std::strerror(errno));
   std::vector<std::uint8_t> bytes;
-  // Sized up front where the file says its size, so the buffer never regrows (a doubling
-  // vector held up to 1.5x the file while copying).
+  // Read straight into a buffer of the file's size where the file says its size (no
+  // intermediate copy, no regrowth); in chunks after that, for pipes and files that grew.
   if (std::fseek(f.get(), 0, SEEK_END) == 0) {
     const long size = std::ftell(f.get());
-    if (size > 0) bytes.reserve(static_cast<std::size_t>(size));
+    if (size > 0) bytes.resize(static_cast<std::size_t>(size));
     std::rewind(f.get());
   }
-  std::uint8_t buf[1 << 16];
-  for (;;) {
-    std::size_t k = std::fread(buf, 1, sizeof(buf), f.get());
-    bytes.insert(bytes.end(), buf, buf + k);
-    if (k < sizeof(buf)) break;
+  std::size_t have = std::fread(bytes.data(), 1, bytes.size(), f.get());
+  if (have == bytes.size()) {
+    for (std::uint8_t buf[1 << 16];;) {
+      const std::size_t k = std::fread(buf, 1, sizeof(buf), f.get());
+      bytes.insert(bytes.end(), buf, buf + k);
+      have += k;
+      if (k < sizeof(buf)) break;
+    }
   }
   KEEL_CHECK(!std::ferror(f.get()), "cannot read '", path, "': ", std::strerror(errno));
+  bytes.resize(have);
   return bytes;
 }
 
 IdxArray read_idx_file(const std::string& path) {
-  std::vector<std::uint8_t> bytes = read_file_bytes(path);
-  return parse_idx(bytes.data(), bytes.size(), path);
+  // A regular file is parsed where the page cache holds it (mapped, not copied: a copy of the
+  // 26 MB compressed training images was a quarter of loading them); anything else is read.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  KEEL_CHECK(fd >= 0, "cannot open '", path, "': ", std::strerror(errno));
+  struct stat st {};
+  void* map = MAP_FAILED;
+  std::size_t size = 0;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    size = static_cast<std::size_t>(st.st_size);
+    map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  }
+  ::close(fd);
+  if (map == MAP_FAILED) {
+    std::vector<std::uint8_t> bytes = read_file_bytes(path);
+    return parse_idx(bytes.data(), bytes.size(), path);
+  }
+  struct Unmap {
+    std::size_t n;
+    void operator()(void* m) const { ::munmap(m, n); }
+  };
+  const std::unique_ptr<void, Unmap> unmap(map, Unmap{size});
+  return parse_idx(static_cast<const std::uint8_t*>(map), size, path);
 }
 
 void write_idx_file(const std::string& path, const IdxArray& array, bool gzip) {

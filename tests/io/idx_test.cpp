@@ -3,8 +3,11 @@
 #include "keel/io/idx.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstring>
+#include <fstream>
+#include <thread>
 
 #include "io/temp_dir.h"
 #include "keel/data/mnist.h"
@@ -69,6 +72,39 @@ TEST(IdxTest, RoundTripPlainAndGzip) {
     Tensor l = data::read_idx(path, kInt64);
     EXPECT_EQ(l.data_ptr<std::int64_t>()[7], a.bytes[7]);
   }
+}
+
+// Regular files are mapped; a pipe is read. Both give the same array, also for a file of
+// several MiB (whose inflated buffer is advised into huge pages).
+TEST(IdxTest, MappedFilesAndPipesReadAlike) {
+  TempDir dir;
+  IdxArray a = images(1200, 28, 28);    // 0.9 MB: no aligned 2 MiB page inside
+  IdxArray big = images(6000, 28, 28);  // 4.7 MB: at least one aligned 2 MiB page inside
+  for (const IdxArray* x : {&a, &big}) {
+    for (bool gz : {false, true}) {
+      const std::string path = dir.file(gz ? "m.gz" : "m");
+      io::write_idx_file(path, *x, gz);
+      IdxArray b = io::read_idx_file(path);
+      EXPECT_EQ(b.dims, x->dims);
+      EXPECT_EQ(b.bytes, x->bytes);
+      // The same bytes through a FIFO, written by another thread.
+      const std::string fifo = dir.file("fifo");
+      std::remove(fifo.c_str());
+      ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+      const std::vector<std::uint8_t> raw = file_bytes(path);
+      std::thread writer([&] {
+        std::ofstream out(fifo, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
+      });
+      IdxArray c = io::read_idx_file(fifo);
+      writer.join();
+      EXPECT_EQ(c.dims, x->dims);
+      EXPECT_EQ(c.bytes, x->bytes);
+    }
+  }
+  // An empty file is not an IDX file.
+  std::ofstream(dir.file("empty")).close();
+  expect_error([&] { io::read_idx_file(dir.file("empty")); }, {"empty"});
 }
 
 TEST(IdxTest, GzipDetectedByContentNotName) {
