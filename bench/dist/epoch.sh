@@ -11,6 +11,10 @@ rounds=${2:-3}
 keel="$build/src/cli/keel"
 [ -x "$keel" ] || { echo "epoch.sh: $keel not found (build with KEEL_WITH_MPI=ON)" >&2; exit 1; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+# Shared-memory copy-in/copy-out instead of CMA (process_vm_readv) between the ranks: on the
+# benchmarks' VM it halved a 2.15 MB allreduce (docs/distributed.md, "Running"). Set the
+# variable to cma to measure the default.
+export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 epoch_seconds() {  # the "N.Ns" field after the grad norm on the epoch's summary line

@@ -11,6 +11,10 @@ shift || true
 bin="$build/bench/keel_dist_bench"
 [ -x "$bin" ] || { echo "run.sh: $bin not found (configure with -DKEEL_BUILD_BENCH=ON -DKEEL_WITH_MPI=ON)" >&2; exit 1; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+# Shared-memory copy-in/copy-out instead of CMA (process_vm_readv) between the ranks: on the
+# benchmarks' VM it halved a 2.15 MB allreduce (docs/distributed.md, "Running"). Set the
+# variable to cma to measure the default.
+export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
 # A rank's communication thread shares its core with the compute thread (--bind-to core below);
 # while an early bucket's allreduce waits for the other rank, OpenMPI's polling yields the core
 # instead of spinning on it.
