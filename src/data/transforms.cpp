@@ -28,6 +28,26 @@ Tensor floating_batch(Tensor batch, const char* op) {
   return batch.is_contiguous() ? batch : batch.contiguous();
 }
 
+// A floating batch of images: (N, ..., H, W).
+Tensor image_batch(Tensor batch, const char* op) {
+  batch = floating_batch(std::move(batch), op);
+  KEEL_CHECK(batch.dim() >= 3, op, ": expected a batch of images (N, ..., H, W), got shape ", batch.sizes());
+  return batch;
+}
+
+// Runs `run` over the float or double buffer of `batch` (which the transform owns) and marks the
+// batch changed.
+template <class F>
+Tensor modify_in_place(Tensor batch, F&& run) {
+  if (batch.dtype() == kFloat32) {
+    run(batch.data_ptr<float>());
+  } else {
+    run(batch.data_ptr<double>());
+  }
+  batch.storage()->bump_version();
+  return batch;
+}
+
 std::string list(const std::vector<double>& v) {
   std::ostringstream os;
   os << '[';
@@ -81,13 +101,7 @@ Tensor Normalize::apply(Tensor batch, Generator&) const {
       }
     }
   };
-  if (batch.dtype() == kFloat32) {
-    run(batch.data_ptr<float>());
-  } else {
-    run(batch.data_ptr<double>());
-  }
-  batch.storage()->bump_version();
-  return batch;
+  return modify_in_place(std::move(batch), run);
 }
 
 std::string Normalize::repr() const { return "Normalize(mean=" + list(mean_) + ", std=" + list(std_) + ")"; }
@@ -101,9 +115,7 @@ RandomCrop::RandomCrop(std::int64_t height, std::int64_t width, std::int64_t pad
 }
 
 Tensor RandomCrop::apply(Tensor batch, Generator& gen) const {
-  batch = floating_batch(std::move(batch), "RandomCrop");
-  KEEL_CHECK(batch.dim() >= 3, "RandomCrop: expected a batch of images (N, ..., H, W), got shape ",
-             batch.sizes());
+  batch = image_batch(std::move(batch), "RandomCrop");
   const int d = batch.dim();
   const std::int64_t n = batch.size(0), h = batch.size(d - 2), w = batch.size(d - 1);
   const std::int64_t ph = h + 2 * padding_, pw = w + 2 * padding_;
@@ -173,13 +185,7 @@ Tensor RandomHorizontalFlip::apply(Tensor batch, Generator& gen) const {
       }
     }
   };
-  if (batch.dtype() == kFloat32) {
-    run(batch.data_ptr<float>());
-  } else {
-    run(batch.data_ptr<double>());
-  }
-  batch.storage()->bump_version();
-  return batch;
+  return modify_in_place(std::move(batch), run);
 }
 
 std::string RandomHorizontalFlip::repr() const {
@@ -204,9 +210,7 @@ RandomErasing::RandomErasing(double p, std::vector<double> scale, std::vector<do
 }
 
 Tensor RandomErasing::apply(Tensor batch, Generator& gen) const {
-  batch = floating_batch(std::move(batch), "RandomErasing");
-  KEEL_CHECK(batch.dim() >= 3, "RandomErasing: expected a batch of images (N, ..., H, W), got shape ",
-             batch.sizes());
+  batch = image_batch(std::move(batch), "RandomErasing");
   const int d = batch.dim();
   const std::int64_t n = batch.size(0), h = batch.size(d - 2), w = batch.size(d - 1);
   const std::int64_t planes = n == 0 || h == 0 || w == 0 ? 0 : batch.numel() / (n * h * w);
@@ -238,13 +242,7 @@ Tensor RandomErasing::apply(Tensor batch, Generator& gen) const {
       }
     }
   };
-  if (batch.dtype() == kFloat32) {
-    run(batch.data_ptr<float>());
-  } else {
-    run(batch.data_ptr<double>());
-  }
-  batch.storage()->bump_version();
-  return batch;
+  return modify_in_place(std::move(batch), run);
 }
 
 std::string RandomErasing::repr() const {
