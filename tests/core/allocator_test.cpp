@@ -13,6 +13,9 @@ namespace keel {
 namespace {
 
 TEST(AllocatorTest, ReusesFreedBlocksOfTheSameClass) {
+#ifdef KEEL_NO_CACHING_ALLOCATOR
+  GTEST_SKIP() << "the sanitizer build bypasses the cache (use-after-free stays visible)";
+#endif
   allocator::empty_cache();
   void* a = allocator::allocate(100000);
   ASSERT_NE(a, nullptr);
