@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke fuzzing of keel's file readers (IDX, CSV, the safetensors header) with libFuzzer + ASan
 # + UBSan: builds the targets in fuzz/ with clang (only the reader sources, which need nothing
-# but zlib, nlohmann-json and keel's dims/dtype), writes a small seed corpus, and runs each
+# but zlib, nlohmann-json and keel's dims/dtype and allocator), writes a small seed corpus, and runs each
 # target for a bounded number of inputs.
 # Usage: scripts/fuzz_smoke.sh [runs per target, default 20000]
 # Environment: FUZZ_CXX (default clang++-14), FUZZ_SEED (libFuzzer -seed, default 1).
@@ -15,9 +15,9 @@ mkdir -p "$out"
 
 flags=(-std=c++20 -O1 -g -Iinclude -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 echo "== building fuzz targets with $cxx"
-"$cxx" "${flags[@]}" fuzz/idx_fuzz.cpp src/io/idx.cpp -lz -ldeflate -o "$out/idx_fuzz" &
+"$cxx" "${flags[@]}" fuzz/idx_fuzz.cpp src/io/idx.cpp src/core/allocator.cpp -lz -ldeflate -o "$out/idx_fuzz" &
 idx_pid=$!
-"$cxx" "${flags[@]}" fuzz/csv_fuzz.cpp src/io/csv.cpp src/io/idx.cpp -lz -ldeflate -o "$out/csv_fuzz" &
+"$cxx" "${flags[@]}" fuzz/csv_fuzz.cpp src/io/csv.cpp src/io/idx.cpp src/core/allocator.cpp -lz -ldeflate -o "$out/csv_fuzz" &
 csv_pid=$!
 "$cxx" "${flags[@]}" fuzz/safetensors_fuzz.cpp src/io/safetensors_header.cpp src/tensor/dims.cpp \
   src/tensor/dtype.cpp src/core/dtype.cpp -o "$out/safetensors_fuzz" &
