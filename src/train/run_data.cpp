@@ -234,19 +234,16 @@ std::unique_ptr<data::DataLoader> make_train_loader(const Config& c,
   // data.augment is data.crop and data.hflip together.
   const bool augment = c.get_bool("data.augment");
   std::vector<std::shared_ptr<const data::Transform>> transforms;
-  for (const char* key : {"data.augment", "data.crop", "data.hflip"}) {
-    if (!c.get_bool(key)) continue;
+  const double erase = c.get_double("data.erase");
+  for (const char* key : {"data.augment", "data.crop", "data.hflip", "data.erase"}) {
+    if (key == std::string_view("data.erase") ? !(erase > 0.0) : !c.get_bool(key)) continue;
     KEEL_CHECK(c.get_string("data.dataset") == "fashion-mnist", key, " needs image data (fashion-mnist)");
   }
   if (augment || c.get_bool("data.crop")) transforms.push_back(std::make_shared<data::RandomCrop>(28, 2));
   if (augment || c.get_bool("data.hflip"))
     transforms.push_back(std::make_shared<data::RandomHorizontalFlip>());
   // Last, as torchvision's pipelines place it: it erases whole shifted images.
-  if (const double p = c.get_double("data.erase"); p > 0.0) {
-    KEEL_CHECK(c.get_string("data.dataset") == "fashion-mnist",
-               "data.erase needs image data (fashion-mnist)");
-    transforms.push_back(std::make_shared<data::RandomErasing>(p));
-  }
+  if (erase > 0.0) transforms.push_back(std::make_shared<data::RandomErasing>(erase));
   if (transforms.size() == 1) {
     o.transform = transforms.front();
   } else if (transforms.size() > 1) {

@@ -7,6 +7,10 @@
 
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 
 namespace keel {
@@ -40,6 +44,42 @@ TEST(AllocatorTest, LargeBlocksHoldTheirBytes) {
     EXPECT_EQ(p[n - 1], 0xAB);
     allocator::deallocate(p, n);
   }
+  allocator::empty_cache();
+}
+
+// The VmFlags of the mapping holding `addr` in /proc/self/smaps ("" if none is found).
+std::string vm_flags_at(const void* addr) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto a = reinterpret_cast<std::uintptr_t>(addr);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    std::uintptr_t lo = 0, hi = 0;
+    char dash = 0;
+    std::istringstream head(line);
+    if (head >> std::hex >> lo >> dash >> hi && dash == '-') {
+      inside = a >= lo && a < hi;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return line;
+    }
+  }
+  return "";
+}
+
+TEST(AllocatorTest, FreshLargeBlocksAreAdvisedIntoHugePages) {
+#ifdef KEEL_NO_CACHING_ALLOCATOR
+  GTEST_SKIP() << "the sanitizer build allocates without the caching allocator";
+#endif
+  if (!std::filesystem::exists("/sys/kernel/mm/transparent_hugepage/enabled"))
+    GTEST_SKIP() << "no transparent huge pages in this kernel";
+  allocator::empty_cache();
+  const std::size_t n = std::size_t{8} << 20;
+  void* p = allocator::allocate(n);
+  // The first 2 MiB boundary inside the block: its mapping carries the advice ("hg").
+  const auto aligned = (reinterpret_cast<std::uintptr_t>(p) + (std::uintptr_t{2} << 20) - 1) &
+                       ~((std::uintptr_t{2} << 20) - 1);
+  const std::string flags = vm_flags_at(reinterpret_cast<void*>(aligned));
+  EXPECT_NE(flags.find(" hg"), std::string::npos) << flags;
+  allocator::deallocate(p, n);
   allocator::empty_cache();
 }
 

@@ -1,8 +1,9 @@
 // The training loader's augmentation keys: data.hflip mirrors whole images left to right and
 // nothing else (no shifts), about half of them; data.crop shifts them by up to 2 pixels and
-// mirrors none; data.augment is the two together.
+// mirrors none; data.augment is the two together; data.erase blanks one rectangle of some images.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -124,6 +125,31 @@ TEST(TrainLoader, CropAndHflipTogetherAreAugment) {
   for (std::int64_t i = 0; i < 64; ++i) EXPECT_TRUE(identical(a, b, i)) << "image " << i;
 }
 
+TEST(TrainLoader, EraseBlanksOneRectangleOfSomeImages) {
+  KEEL_SKIP_WITHOUT_FASHION_MNIST();
+  const auto [a, b] = plain_and({"data.erase=0.5"});
+  int erased = 0;
+  for (std::int64_t i = 0; i < 64; ++i) {
+    if (identical(a, b, i)) continue;
+    ++erased;
+    // Every changed pixel is now 0 (the data set's mean after normalization), and they form
+    // one rectangle: the changed pixels fill their bounding box wherever the image was not 0.
+    const float* x = a.data_ptr<float>() + i * kSide * kSide;
+    const float* y = b.data_ptr<float>() + i * kSide * kSide;
+    std::int64_t r0 = kSide, r1 = -1, c0 = kSide, c1 = -1;
+    for (std::int64_t k = 0; k < kSide * kSide; ++k) {
+      if (x[k] == y[k]) continue;
+      EXPECT_EQ(y[k], 0.0f) << "image " << i;
+      r0 = std::min(r0, k / kSide), r1 = std::max(r1, k / kSide);
+      c0 = std::min(c0, k % kSide), c1 = std::max(c1, k % kSide);
+    }
+    for (std::int64_t r = r0; r <= r1; ++r)
+      for (std::int64_t col = c0; col <= c1; ++col) EXPECT_EQ(y[r * kSide + col], 0.0f) << "image " << i;
+  }
+  EXPECT_GT(erased, 15);
+  EXPECT_LT(erased, 50);
+}
+
 TEST(TrainLoader, HflipNeedsImages) {
   Config c;
   c.set("data.dataset=csv");
@@ -135,6 +161,11 @@ TEST(TrainLoader, HflipNeedsImages) {
   crop.set("data.crop=true");
   const std::string cm = testing::error_of([&] { make_train_loader(crop, nullptr); });
   EXPECT_NE(cm.find("data.crop needs image data"), std::string::npos) << cm;
+  Config erase;
+  erase.set("data.dataset=csv");
+  erase.set("data.erase=0.5");
+  const std::string em = testing::error_of([&] { make_train_loader(erase, nullptr); });
+  EXPECT_NE(em.find("data.erase needs image data"), std::string::npos) << em;
 }
 
 }  // namespace
