@@ -366,7 +366,7 @@ class RunSession {
                        static_cast<double>(sums_.correct) / static_cast<double>(sums_.seen), samples_now);
       // The test hook's step is the same on every rank; a signal is agreed on first.
       if ((options_.stop_after_steps > 0 && steps_this_call_ == options_.stop_after_steps) ||
-          signal_on_any_rank(g_stop_requested.load()))
+          signal_on_any_rank(g_stop_requested.load(), i))
         stop_pending_ = true;
       if (stop_pending_ && i + 1 < steps_) {
         drain_signal_exchange();
@@ -379,12 +379,18 @@ class RunSession {
   }
 
   // A signal reaches the ranks at different steps, and they must stop at the same one. In one
-  // process it counts at once. On several ranks each step's flag goes out in an asynchronous
-  // allreduce, which the communication thread runs while the next step computes, and is read
-  // one step later: every rank reads the same value at the same step, and no step waits for the
-  // other ranks over it (a blocking exchange per step cost every step a wait for the slowest).
-  bool signal_on_any_rank(bool mine) {
+  // process it counts at once. On several ranks the flag goes out every kSignalEvery steps (and
+  // after an epoch's last) in an asynchronous allreduce, which the communication thread runs
+  // while the next steps compute, and is read at the next exchange (at the epoch's end): every rank reads the
+  // same value at the same step, and no step waits for the other ranks over it (a blocking exchange per step
+  // cost every step a wait for the slowest). Not every step: each collective costs a round trip and a
+  // rendezvous, and on the 2-rank MLP epoch one per step cost 5% of its time (docs/benchmarks.md); a stop
+  // comes at most 2 * kSignalEvery steps late (tens of milliseconds).
+  static constexpr std::int64_t kSignalEvery = 8;
+  bool signal_on_any_rank(bool mine, std::int64_t step) {
     if (ranks_ == 1) return mine;
+    if ((step + 1) % kSignalEvery != 0 && step + 1 != steps_)
+      return false;  // the last one is drained at once
     const bool seen = drain_signal_exchange();
     signal_flag_ = full({1}, mine ? 1.0 : 0.0, kFloat64);
     signal_exchange_ = group_->allreduce_async(signal_flag_, dist::ReduceOp::Max);

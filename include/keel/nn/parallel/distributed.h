@@ -126,12 +126,12 @@ class DistributedDataParallel : public Module {
   DDPOptions options_;
   // Shared with the parameters' hooks, which hold it weakly: hooks of a destroyed DDP do nothing.
   std::shared_ptr<detail::Reducer> reducer_;
-  // A post-forward buffer sync in flight: one allreduce per dtype of rank 0's buffers (zeros
-  // elsewhere, so the sum is rank 0's values exactly).
+  // A post-forward buffer sync in flight: one allreduce of every buffer, packed exactly into
+  // float64 (rank 0's values, -0.0 elsewhere, so the sum is rank 0's values bit for bit). One
+  // collective, not one per dtype: it runs every step, and each costs a round trip.
   struct PendingBuffers {
-    std::vector<std::vector<std::size_t>> members;  // buffer indices per flat tensor
-    std::vector<Tensor> flats;
-    std::vector<std::shared_ptr<dist::Work>> works;
+    Tensor flat;
+    std::shared_ptr<dist::Work> work;
   };
   std::unique_ptr<PendingBuffers> pending_buffers_;
   void start_buffer_sync();
