@@ -33,11 +33,33 @@ run() {  # NAME THREADS LAUNCHER...
   s=$(epoch_seconds "$dir")
   echo "$name $s" | tee -a "$work/times"
 }
+# "alone": each rank's share of the work with no DDP: two 1-process runs at once, pinned to
+# CPUs 0 and 1 as mpirun's --bind-to core places the ranks, each on 30,000 images (27,000 to
+# train on, the 3,000 validation images of a rank). Synchronous data parallelism waits for the
+# slower, so "alone" is the slower one's epoch; 2x1 / alone is DDP's own cost, apart from what
+# the machine takes from two processes at once (shared caches and memory bandwidth, unequal
+# vCPUs: see docs/distributed.md).
+run_alone() {
+  local c dirs=()
+  for c in 0 1; do
+    dirs[c]="$work/runs/alone$c-$RANDOM"
+    taskset -c "$c" "$keel" train configs/mlp.toml --set train.epochs=3 train.threads=1 data.train_subset=30000 \
+      "run.dir=$(dirname "${dirs[c]}")" "run.name=$(basename "${dirs[c]}")" >"$work/alone$c.log" 2>&1 &
+  done
+  wait || { cat "$work"/alone*.log >&2; exit 1; }
+  local s0 s1
+  s0=$(epoch_seconds "${dirs[0]}")
+  s1=$(epoch_seconds "${dirs[1]}")
+  echo "alone_cpu0 $s0" | tee -a "$work/times"
+  echo "alone_cpu1 $s1" | tee -a "$work/times"
+  echo "alone $(python3 -c "print(max($s0, $s1))")" | tee -a "$work/times"
+}
 for ((r = 1; r <= rounds; ++r)); do
   run 1x1 1
   run 1x2 2
   # Only the ranks wait passively (see bench/dist/run.sh): the 1-process runs as a user's would.
   run 2x1 1 env OMP_WAIT_POLICY=PASSIVE mpirun --allow-run-as-root -np 2 --bind-to core
+  run_alone
 done
 python3 - "$work/times" <<'PY'
 import statistics, sys
@@ -50,6 +72,10 @@ images = 54000  # configs/mlp.toml: 60,000 minus the 10% validation split
 print()
 for k in ("1x1", "1x2", "2x1"):
     print(f"{k}: median epoch {med[k]:.3f} s ({images / med[k]:,.0f} images/s) over {times[k]}")
+for k in ("alone_cpu0", "alone_cpu1", "alone"):
+    print(f"{k}: median epoch {med[k]:.3f} s of 27,000 images over {times[k]}")
 print(f"scaling efficiency 1 -> 2 ranks: {med['1x1'] / (2 * med['2x1']):.1%}; "
-      f"2 ranks vs 1 process x 2 threads: {med['1x2'] / med['2x1']:.2f}x")
+      f"2 ranks vs 1 process x 2 threads: {med['1x2'] / med['2x1']:.2f}x; "
+      f"2 ranks vs alone (DDP's own cost): {med['alone'] / med['2x1']:.1%}; "
+      f"the machine's bound on the efficiency (1x1 / twice alone): {med['1x1'] / (2 * med['alone']):.1%}")
 PY
