@@ -1,7 +1,11 @@
 #include "keel/data/byte_images.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "keel/autograd/grad_mode.h"
 #include "keel/tensor/factories.h"
+#include "kernels/cpu/byte_lookup.h"
 
 namespace keel::data {
 
@@ -25,6 +29,16 @@ ByteImageDataset::ByteImageDataset(std::shared_ptr<const std::vector<std::uint8_
   for (int b = 0; b < 256; ++b) v[b] = static_cast<float>(b) / 255.0f;
   if (!norm.identity()) values.sub_(norm.mean).div_(norm.std);
   for (int b = 0; b < 256; ++b) table_[b] = v[b];
+  // The arithmetic form decodes a batch 3x faster than the lookup; use it when it gives every
+  // byte the table's float bit for bit (it does for float32 mean and std; a mean or std that
+  // is not one would round differently in the tensor ops above).
+  affine_mean_ = static_cast<float>(norm.mean);
+  affine_std_ = static_cast<float>(norm.std);
+  std::uint8_t bytes[256];
+  float decoded[256];
+  for (int b = 0; b < 256; ++b) bytes[b] = static_cast<std::uint8_t>(b);
+  kernels::byte_affine_decode(bytes, decoded, 256, affine_mean_, affine_std_);
+  affine_ = std::memcmp(decoded, table_, sizeof(table_)) == 0;
 }
 
 Example ByteImageDataset::get(std::int64_t index) const {
@@ -32,6 +46,20 @@ Example ByteImageDataset::get(std::int64_t index) const {
              " is out of range for a dataset of size ", size());
   std::optional<Example> one = gather(&index, 1);
   return {one->data[0], one->target[0]};
+}
+
+namespace {
+// Images ahead of the one being decoded whose pixels are fetched into the cache. A shuffled
+// batch reads rows at random in the 47 MB training set, so each image's first cache lines
+// miss all the way to memory; fetching the next images' lines while this one decodes overlaps
+// those waits.
+constexpr std::int64_t kPrefetchAhead = 2;
+}  // namespace
+
+void ByteImageDataset::prefetch_image(std::int64_t index) const {
+  if (index < 0 || index >= size()) return;  // gather() reports it
+  const char* row = reinterpret_cast<const char*>(pixels_->data() + index * sample_numel_);
+  for (std::int64_t b = 0; b < sample_numel_; b += 64) __builtin_prefetch(row + b);
 }
 
 std::optional<Example> ByteImageDataset::gather(const std::int64_t* indices, std::int64_t count) const {
@@ -42,13 +70,18 @@ std::optional<Example> ByteImageDataset::gather(const std::int64_t* indices, std
   std::int64_t* target = out.target.data_ptr<std::int64_t>();
   const std::int64_t* labels = labels_.data_ptr<std::int64_t>();
   const std::uint8_t* src = pixels_->data();
+  for (std::int64_t k = 0; k < std::min(count, kPrefetchAhead); ++k) prefetch_image(indices[k]);
   for (std::int64_t k = 0; k < count; ++k) {
     const std::int64_t i = indices[k];
     KEEL_CHECK(i >= 0 && i < size(), "ByteImageDataset: index ", i, " is out of range for a dataset of size ",
                size());
-    const std::uint8_t* row = src + i * sample_numel_;
-    float* to = dst + k * sample_numel_;
-    for (std::int64_t j = 0; j < sample_numel_; ++j) to[j] = table_[row[j]];
+    if (k + kPrefetchAhead < count) prefetch_image(indices[k + kPrefetchAhead]);
+    if (affine_) {
+      kernels::byte_affine_decode(src + i * sample_numel_, dst + k * sample_numel_, sample_numel_,
+                                  affine_mean_, affine_std_);
+    } else {
+      kernels::byte_table_lookup(src + i * sample_numel_, dst + k * sample_numel_, sample_numel_, table_);
+    }
     target[k] = labels[i];
   }
   return out;

@@ -55,6 +55,8 @@ TEST(ByteImageDatasetTest, EveryByteDecodesAsTheWholeFloatSetDid) {
     for (std::int64_t r = 0; r < 513; r += 64)
       EXPECT_TRUE(same_bits(row, ref[r])) << "mean " << n.mean << ", std " << n.std << ", row " << r;
     for (int b = 0; b < 256; ++b) EXPECT_EQ(ds.decode(static_cast<std::uint8_t>(b)), row[b].item<float>());
+    // These normalizations take the fast path: its arithmetic reproduces the table.
+    EXPECT_TRUE(ds.decodes_by_arithmetic()) << "mean " << n.mean << ", std " << n.std;
   }
 }
 

@@ -31,13 +31,21 @@ class ByteImageDataset final : public Dataset {
   const Tensor& labels() const { return labels_; }
   // The value of a pixel byte after conversion and normalization.
   float decode(std::uint8_t pixel) const { return table_[pixel]; }
+  // Whether batches are decoded by arithmetic (vectorized) rather than by the table; both give
+  // the same floats.
+  bool decodes_by_arithmetic() const { return affine_; }
 
  private:
   std::shared_ptr<const std::vector<std::uint8_t>> pixels_;
   Dims sample_;
   std::int64_t sample_numel_ = 0;
   Tensor labels_;
-  float table_[256] = {};  // every byte's float value: decoding a batch is a lookup per pixel
+  void prefetch_image(std::int64_t index) const;  // its pixels into the cache, ahead of use
+  float table_[256] = {};  // every byte's float value, as the float ops of normalization give it
+  // Whether (byte / 255 - mean) / std in float32 reproduces table_ exactly: then batches are
+  // decoded by that arithmetic (vectorized), else by the table.
+  bool affine_ = false;
+  float affine_mean_ = 0.0f, affine_std_ = 1.0f;
 };
 
 }  // namespace keel::data
