@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One Fashion-MNIST epoch of the default MLP (configs/mlp.toml) at 1 process x 1 thread,
+# One Fashion-MNIST epoch of the built-in default MLP (`keel train` with no config: SGD, the
+# recipe configs/mlp.toml had before it moved to AdamW) at 1 process x 1 thread,
 # 1 process x 2 threads and mpirun -np 2 x 1 thread (per-rank batch = the 1-process batch, as
 # in bench/dist/run.sh), alternated ROUNDS times; prints each run's epoch time (training and
 # validation, from metrics.csv: the median of epochs 2 and 3, since the first also warms the
@@ -27,7 +28,7 @@ run() {  # NAME THREADS LAUNCHER...
   local name=$1 threads=$2
   shift 2
   local log="$work/$name.log" dir="$work/runs/$name-$RANDOM"
-  "$@" "$keel" train configs/mlp.toml --set train.epochs=3 "train.threads=$threads" \
+  "$@" "$keel" train --set train.epochs=3 "train.threads=$threads" \
     "run.dir=$(dirname "$dir")" "run.name=$(basename "$dir")" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
   local s
   s=$(epoch_seconds "$dir")
@@ -43,7 +44,7 @@ run_alone() {
   local c dirs=()
   for c in 0 1; do
     dirs[c]="$work/runs/alone$c-$RANDOM"
-    taskset -c "$c" "$keel" train configs/mlp.toml --set train.epochs=3 train.threads=1 data.train_subset=30000 \
+    taskset -c "$c" "$keel" train --set train.epochs=3 train.threads=1 data.train_subset=30000 \
       "run.dir=$(dirname "${dirs[c]}")" "run.name=$(basename "${dirs[c]}")" >"$work/alone$c.log" 2>&1 &
   done
   wait || { cat "$work"/alone*.log >&2; exit 1; }
@@ -68,7 +69,7 @@ for line in open(sys.argv[1]):
     name, s = line.split()
     times.setdefault(name, []).append(float(s))
 med = {k: statistics.median(v) for k, v in times.items()}
-images = 54000  # configs/mlp.toml: 60,000 minus the 10% validation split
+images = 54000  # the default run: 60,000 minus the 10% validation split
 print()
 for k in ("1x1", "1x2", "2x1"):
     print(f"{k}: median epoch {med[k]:.3f} s ({images / med[k]:,.0f} images/s) over {times[k]}")
