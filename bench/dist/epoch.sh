@@ -41,13 +41,14 @@ run() {  # NAME THREADS LAUNCHER...
 # the machine takes from two processes at once (shared caches and memory bandwidth, unequal
 # vCPUs: see docs/distributed.md).
 run_alone() {
-  local c dirs=()
+  local c dirs=() pids=()
   for c in 0 1; do
     dirs[c]="$work/runs/alone$c-$RANDOM"
     taskset -c "$c" "$keel" train --set train.epochs=3 train.threads=1 data.train_subset=30000 \
       "run.dir=$(dirname "${dirs[c]}")" "run.name=$(basename "${dirs[c]}")" >"$work/alone$c.log" 2>&1 &
+    pids[c]=$!
   done
-  wait || { cat "$work"/alone*.log >&2; exit 1; }
+  for c in 0 1; do wait "${pids[c]}" || { cat "$work/alone$c.log" >&2; exit 1; }; done
   local s0 s1
   s0=$(epoch_seconds "${dirs[0]}")
   s1=$(epoch_seconds "${dirs[1]}")
