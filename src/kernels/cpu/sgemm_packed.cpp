@@ -371,12 +371,18 @@ void sgemm_packed(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, st
   const std::int64_t groups = (panels + panels_per - 1) / panels_per;
   const std::int64_t tasks = row_blocks * groups;
   auto* task = &KEEL_DISPATCH(SgemmBlockTask);
-  for (std::int64_t k0 = 0; k0 < K; k0 += kKC) {
-    const std::int64_t kc = std::min(kKC, K - k0);
-    parallel_for(0, tasks, threads > 1 ? 1 : tasks, [&](std::int64_t t0, std::int64_t t1) {
-      // (+ one vector of slack for the transposed-A packing's whole-vector stores)
-      float* apack = sgemm_detail::scratch(0, static_cast<std::size_t>(rows_per * kc + 64));
-      float* bpack = sgemm_detail::scratch(1, static_cast<std::size_t>(nr * kc));
+  // One fork for the whole product, the depth blocks inside it: a task owns its tile of C for
+  // every depth block, so its thread accumulates them in order with no join between blocks (a
+  // fork per block cost mlp_step's 784-deep GEMMs four joins each, each waiting for the slower
+  // thread). Each element of C sums its depth blocks in the same order as before.
+  if (K <= 0) return;  // no depth block: nothing to run (the callers handle an empty product)
+  const std::int64_t kc_max = std::min(kKC, K);
+  parallel_for(0, tasks, threads > 1 ? 1 : tasks, [&](std::int64_t t0, std::int64_t t1) {
+    // (+ one vector of slack for the transposed-A packing's whole-vector stores)
+    float* apack = sgemm_detail::scratch(0, static_cast<std::size_t>(rows_per * kc_max + 64));
+    float* bpack = sgemm_detail::scratch(1, static_cast<std::size_t>(nr * kc_max));
+    for (std::int64_t k0 = 0; k0 < K; k0 += kKC) {
+      const std::int64_t kc = std::min(kKC, K - k0);
       for (std::int64_t t = t0; t < t1; ++t) {
         const std::int64_t rb = t / groups, g = t % groups;
         const std::int64_t i0 = rb * rows_per, i1 = std::min(M, i0 + rows_per);
@@ -385,8 +391,8 @@ void sgemm_packed(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, st
           task(trans_a, trans_b, A, lda, B, ldb, i0, i1, j0, j1, k0, kc, alpha, beta, k0 > 0, C, ldc, apack,
                bpack);
       }
-    });
-  }
+    }
+  });
 }
 
 }  // namespace keel::kernels
