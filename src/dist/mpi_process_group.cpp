@@ -134,10 +134,10 @@ MPI_Datatype mpi_type(DType dtype) {
       return MPI_DOUBLE;
     case DType::Int64:
       return MPI_INT64_T;
-    default:
-      break;
+    case DType::Bool:  // C++'s bool is C's _Bool here (one byte): copied, never reduced
+      return MPI_C_BOOL;
   }
-  throw Error("keel::dist (mpi): collectives take float32, float64 or int64 tensors, not " +
+  throw Error("keel::dist (mpi): collectives take float32, float64, int64 or bool tensors, not " +
               std::string(dtype_name(dtype)));
 }
 
@@ -235,6 +235,8 @@ class MpiProcessGroup final : public ProcessGroup {
 
   std::shared_ptr<Work> allreduce_async(Tensor& tensor, ReduceOp op) override {
     int count = checked_count(tensor, "allreduce");
+    KEEL_CHECK(tensor.dtype() != DType::Bool,
+               "keel::dist::allreduce (mpi): a bool tensor cannot be reduced; broadcast or allgather it");
     Tensor t = tensor;  // keeps the storage alive until the collective has run
     return submit([this, t, count, op] {
       check(MPI_Allreduce(MPI_IN_PLACE, t.raw_data(), count, mpi_type(t.dtype()), mpi_op(op), MPI_COMM_WORLD),

@@ -93,6 +93,19 @@ TEST(MpiProcessGroup, BroadcastFromEitherRoot) {
   g->barrier();
 }
 
+// Bool tensors (DDP broadcasts a module's bool buffers) are copied as MPI's C bool.
+TEST(MpiProcessGroup, BroadcastsAndGathersBoolTensors) {
+  auto g = group();
+  keel::Tensor flags = keel::zeros({3}, keel::kBool);
+  for (int i = 0; i < 3; ++i) flags.data_ptr<bool>()[i] = (i + g->rank()) % 2 == 0;
+  const std::vector<keel::Tensor> all = g->allgather(flags);
+  ASSERT_EQ(all.size(), 2u);
+  for (int r = 0; r < 2; ++r)
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(all[r].data_ptr<bool>()[i], (i + r) % 2 == 0);
+  g->broadcast(flags, 0);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(flags.data_ptr<bool>()[i], i % 2 == 0);
+}
+
 TEST(MpiProcessGroup, AllgatherBytesOfDifferentLengths) {
   auto g = group();
   const std::vector<std::string> sent{std::string("rank zero\0with a NUL", 20), ""};

@@ -132,14 +132,6 @@ void unpack_exact(const Tensor& flat, const std::vector<Tensor>& tensors) {
 void broadcast_all(dist::ProcessGroup& group, const std::vector<Tensor>& tensors) {
   NoGradGuard no_grad;
   for (const auto& members : by_dtype(tensors)) {
-    if (tensors[members[0]].dtype() == DType::Bool) {  // MPI has no bool: packed as float64
-      std::vector<Tensor> flags;
-      for (std::size_t k : members) flags.push_back(tensors[k]);
-      Tensor flat = pack_exact(flags, true);
-      group.broadcast(flat, 0);
-      if (group.rank() != 0) unpack_exact(flat, flags);
-      continue;
-    }
     Tensor flat = flatten(tensors, members, true);
     group.broadcast(flat, 0);
     if (group.rank() != 0) unflatten(flat, tensors, members);
