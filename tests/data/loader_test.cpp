@@ -255,7 +255,10 @@ TEST(DataLoaderTest, AFullQueueIsRefilledOnlyOnceDrained) {
   EXPECT_EQ(settle(0), full);
   ++it;
   ++it;  // at most 1 queued: refilled to 4
-  EXPECT_EQ(settle(full + 8), 8 * (4 + 4));
+  // Waits for the whole refill, not only its first batch: when `full` was 4 batches, the
+  // worker still had two to make after full + 8, and a slow (sanitizer) build could be
+  // caught between them.
+  EXPECT_EQ(settle(8 * (4 + 4)), 8 * (4 + 4));
 }
 
 TEST(DataLoaderTest, BadArguments) {
