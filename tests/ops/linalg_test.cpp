@@ -201,13 +201,16 @@ TEST(Linalg, ErrorsNameOpAndShapes) {
 
 // The float32 GEMM against a float64 loop, over the shapes that pick each path (tiny loop,
 // keel's packed kernel, oneDNN), partial row and column panels, both transposes, strided
-// operands, alpha and beta (beta = 0 must not read C), and every SIMD target.
+// operands, alpha and beta (beta = 0 must not read C), and every SIMD target. 300 rows are
+// several row blocks, whose tasks pack B once for all of them (1030 columns: a B whose rows are
+// a page apart is packed even untransposed).
 TEST(Linalg, FloatGemmPathsMatchFloat64) {
   struct Shape {
     std::int64_t m, n, k;
   };
-  const std::vector<Shape> shapes = {{3, 5, 7},      {13, 33, 40}, {12, 32, 256}, {25, 70, 300},
-                                     {128, 50, 784}, {40, 64, 9},  {7, 100, 600}, {300, 40, 64}};
+  const std::vector<Shape> shapes = {{3, 5, 7},     {13, 33, 40},   {12, 32, 256},
+                                     {25, 70, 300}, {128, 50, 784}, {40, 64, 9},
+                                     {7, 100, 600}, {300, 40, 64},  {300, 1030, 40}};
   keel::testing::on_every_simd_target([&] {
     std::uint64_t seed = 100;
     for (const Shape& s : shapes) {

@@ -1,4 +1,4 @@
-// GEMM. float: products up to the size of an MLP layer on a batch go to keel's packed kernel
+// GEMM. float: products up to the size of an MLP layer on an evaluation batch go to keel's packed kernel
 // (sgemm_packed.cpp: no JIT, so the first step of a training run is as fast as the others),
 // large ones to oneDNN's sgemm (near the FMA peak, on OpenMP's pool; it JITs its kernels,
 // ~35 ms, on first use). float64 and int64 have no oneDNN routine, so a cache-blocked loop
@@ -116,13 +116,18 @@ namespace {
 constexpr std::int64_t kTinyGemm = 512;  // measured crossover: 8^3 is a tie, 16^3 favors oneDNN
 
 // keel's packed kernel takes products up to 2^26 multiply-adds (an MLP layer on a batch:
-// 128 x 784 x 512 is 2^25.6); above that oneDNN's kernels are ~15% faster, and with a depth
-// under 32 the packed kernel's per-tile write-back dominates, so shallow products go to
-// oneDNN too unless they are small (under 2^20: the last layer's backward, 128 x 256 x 10).
-// The rule depends only on the shape, so a run's results do not depend on timing or order.
+// 128 x 784 x 512 is 2^25.6), and up to 2^29 when B is at most 1024 columns wide (the same
+// layer on an evaluation batch of 1000, 2^28.6: packed once per depth block for all the row
+// blocks, it is level with oneDNN at 1 thread and faster at 2, and it spares the process
+// oneDNN's ~40-80 ms of JIT on first use). Above that oneDNN's kernels are 7-10% faster
+// (1024^3). With a depth under 32 the packed kernel's per-tile write-back dominates, so
+// shallow products go to oneDNN too unless they are small (under 2^20: the last layer's
+// backward, 128 x 256 x 10). The rule depends only on the shape, so a run's results do not
+// depend on timing or order.
 bool use_packed_sgemm(std::int64_t M, std::int64_t N, std::int64_t K) {
   const std::int64_t macs = M * N * K;
-  return macs <= (std::int64_t{1} << 26) && (K >= 32 || macs <= (std::int64_t{1} << 20));
+  const bool fits = macs <= (std::int64_t{1} << 26) || (macs <= (std::int64_t{1} << 29) && N <= 1024);
+  return fits && (K >= 32 || macs <= (std::int64_t{1} << 20));
 }
 
 // Handles the degenerate shapes every backend would otherwise have to: an empty C, and

@@ -308,29 +308,41 @@ void SgemmMicroKernel(const float* HWY_RESTRICT ap, const float* HWY_RESTRICT bp
 std::int64_t SgemmPanelWidth() { return 2 * static_cast<std::int64_t>(hn::Lanes(hn::ScalableTag<float>())); }
 std::int64_t SgemmRowPanel() { return kMR; }
 
-// Rows [i0, i1) x columns [j0, j1) of C for one depth block [k0, k0 + kc): packs this rows'
-// block of op(A) once, then for each column panel reads B in place (untransposed, full
-// panel: the hardware prefetcher streams it while the FMAs run) or packs that one panel
-// into the thread's 32 KB buffer right before its use.
+// Rows [i0, i1) x columns [j0, j1) of C for one depth block [k0, k0 + kc), in row blocks of at
+// most `block_rows`: packs each row block of op(A) once, then for each column panel reads B in
+// place (untransposed, full panel: the hardware prefetcher streams it while the FMAs run) or
+// packs that panel right before its first use. With one row block the panels share one 32 KB
+// buffer; with several, each panel keeps its own slot of `bpack` (kc x the task's columns), so
+// B is packed once per depth block rather than once per row block (an evaluation batch of 1000
+// rows re-transposed each layer's weight 7 times).
 void SgemmBlockTask(bool trans_a, bool trans_b, const float* A, std::int64_t lda, const float* B,
                     std::int64_t ldb, std::int64_t i0, std::int64_t i1, std::int64_t j0, std::int64_t j1,
                     std::int64_t k0, std::int64_t kc, float alpha, float beta, bool accumulate, float* C,
-                    std::int64_t ldc, float* apack, float* bpack) {
+                    std::int64_t ldc, float* apack, float* bpack, std::int64_t block_rows) {
   const std::int64_t nr = SgemmPanelWidth();
-  SgemmPackA(trans_a, A, lda, i0, i1 - i0, k0, kc, apack);
-  for (std::int64_t j = j0; j < j1; j += nr) {
-    const std::int64_t cols = std::min(nr, j1 - j);
-    const float* bp = bpack;
-    std::int64_t bs = nr;
-    if (!trans_b && cols == nr) {
-      bp = B + k0 * ldb + j;
-      bs = ldb;
-    } else {
-      SgemmPackB(trans_b, B, ldb, k0, kc, j, j + cols, nr, bpack);
-    }
-    for (std::int64_t i = i0; i < i1; i += kMR) {
-      SgemmMicroKernel(apack + (i - i0) * kc, bp, bs, kc, C + i * ldc + j, ldc, std::min(kMR, i1 - i), cols,
-                       alpha, beta, accumulate);
+  const bool keep_b = i1 - i0 > block_rows;
+  // B read in place streams from L2 for each row block, unless its rows are a page or more
+  // apart (every k step a new page: 1024^3 ran at 71% of peak so, 85% packed once).
+  const bool in_place = !trans_b && !(keep_b && ldb >= 1024);
+  for (std::int64_t ib = i0; ib < i1; ib += block_rows) {
+    const std::int64_t ie = std::min(i1, ib + block_rows);
+    SgemmPackA(trans_a, A, lda, ib, ie - ib, k0, kc, apack);
+    for (std::int64_t j = j0; j < j1; j += nr) {
+      const std::int64_t cols = std::min(nr, j1 - j);
+      const float* bp = nullptr;
+      std::int64_t bs = nr;
+      if (in_place && cols == nr) {
+        bp = B + k0 * ldb + j;
+        bs = ldb;
+      } else {
+        float* slot = keep_b ? bpack + (j - j0) * kc : bpack;
+        if (ib == i0 || !keep_b) SgemmPackB(trans_b, B, ldb, k0, kc, j, j + cols, nr, slot);
+        bp = slot;
+      }
+      for (std::int64_t i = ib; i < ie; i += kMR) {
+        SgemmMicroKernel(apack + (i - ib) * kc, bp, bs, kc, C + i * ldc + j, ldc, std::min(kMR, ie - i), cols,
+                         alpha, beta, accumulate);
+      }
     }
   }
 }
@@ -355,32 +367,46 @@ void sgemm_packed(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, st
   const std::int64_t nr = KEEL_DISPATCH(SgemmPanelWidth)();
   const std::int64_t mr = KEEL_DISPATCH(SgemmRowPanel)();
   const std::int64_t panels = (N + nr - 1) / nr;
-  // Tasks: blocks of at most kMaxRows rows (a multiple of mr) times groups of column panels,
-  // enough groups to give every thread work when there are fewer row blocks than threads. Products under
-  // ~256K multiply-adds stay on the calling thread.
+  // Products under ~256K multiply-adds stay on the calling thread.
   const std::int64_t threads =
       (M * N * K < (std::int64_t{1} << 18) || omp_in_parallel()) ? 1 : omp_get_max_threads();
-  // Few rows (a batch of 128) split by columns instead: 25 panels share out evenly, 11 row
-  // panels do not, and each task's copy of the packed A block is small.
+  // Row blocks of at most kMaxRows rows (a multiple of mr), so a block of packed A stays in L2.
   std::int64_t row_blocks = (M + kMaxRows - 1) / kMaxRows;
-  const std::int64_t rows_per = ((M + row_blocks - 1) / row_blocks + mr - 1) / mr * mr;
-  row_blocks = (M + rows_per - 1) / rows_per;
-  const std::int64_t want_groups = std::max<std::int64_t>(1, (threads + row_blocks - 1) / row_blocks);
-  const std::int64_t panels_per =
-      (panels + std::min(panels, want_groups) - 1) / std::min(panels, want_groups);
-  const std::int64_t groups = (panels + panels_per - 1) / panels_per;
-  const std::int64_t tasks = row_blocks * groups;
+  const std::int64_t block_rows = ((M + row_blocks - 1) / row_blocks + mr - 1) / mr * mr;
+  row_blocks = (M + block_rows - 1) / block_rows;
+  // Tasks: with at least a row block per thread, one contiguous share of the rows per thread
+  // (balanced to a row panel, where 7 blocks of 144 rows over 2 threads ran 4 against 3), each
+  // packing B once per depth block for all its row blocks when that packed B fits in 1 MB;
+  // with fewer (a batch of 128), one row block split into groups of column panels: 25 panels
+  // share out evenly, 11 row panels do not, and each task's copy of the packed A block is small.
+  const std::int64_t kc_max = std::min(kKC, K);
+  const bool share_b = N * kc_max * static_cast<std::int64_t>(sizeof(float)) <= (std::int64_t{1} << 20);
+  std::int64_t rows_per = block_rows, row_tasks = row_blocks, groups = 1;
+  if (row_blocks >= threads && share_b) {
+    row_tasks = threads;
+    rows_per = ((M + threads - 1) / threads + mr - 1) / mr * mr;
+    row_tasks = (M + rows_per - 1) / rows_per;
+  } else {
+    const std::int64_t want_groups = std::max<std::int64_t>(1, (threads + row_blocks - 1) / row_blocks);
+    const std::int64_t panels_per =
+        (panels + std::min(panels, want_groups) - 1) / std::min(panels, want_groups);
+    groups = (panels + panels_per - 1) / panels_per;
+  }
+  const std::int64_t panels_per = (panels + groups - 1) / groups;
+  const std::int64_t tasks = row_tasks * groups;
+  const std::int64_t task_block_rows = std::min(block_rows, rows_per);
+  const bool keep_b = rows_per > task_block_rows;
   auto* task = &KEEL_DISPATCH(SgemmBlockTask);
   // One fork for the whole product, the depth blocks inside it: a task owns its tile of C for
   // every depth block, so its thread accumulates them in order with no join between blocks (a
   // fork per block cost mlp_step's 784-deep GEMMs four joins each, each waiting for the slower
-  // thread). Each element of C sums its depth blocks in the same order as before.
+  // thread). Each element of C sums its depth blocks in the same order whatever the tasks.
   if (K <= 0) return;  // no depth block: nothing to run (the callers handle an empty product)
-  const std::int64_t kc_max = std::min(kKC, K);
   parallel_for(0, tasks, threads > 1 ? 1 : tasks, [&](std::int64_t t0, std::int64_t t1) {
     // (+ one vector of slack for the transposed-A packing's whole-vector stores)
-    float* apack = sgemm_detail::scratch(0, static_cast<std::size_t>(rows_per * kc_max + 64));
-    float* bpack = sgemm_detail::scratch(1, static_cast<std::size_t>(nr * kc_max));
+    float* apack = sgemm_detail::scratch(0, static_cast<std::size_t>(task_block_rows * kc_max + 64));
+    float* bpack =
+        sgemm_detail::scratch(1, static_cast<std::size_t>(nr * kc_max * (keep_b ? panels_per : 1)));
     for (std::int64_t k0 = 0; k0 < K; k0 += kKC) {
       const std::int64_t kc = std::min(kKC, K - k0);
       for (std::int64_t t = t0; t < t1; ++t) {
@@ -389,7 +415,7 @@ void sgemm_packed(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, st
         const std::int64_t j0 = g * panels_per * nr, j1 = std::min(N, (g + 1) * panels_per * nr);
         if (i0 < i1 && j0 < j1)
           task(trans_a, trans_b, A, lda, B, ldb, i0, i1, j0, j1, k0, kc, alpha, beta, k0 > 0, C, ldc, apack,
-               bpack);
+               bpack, task_block_rows);
       }
     }
   });
