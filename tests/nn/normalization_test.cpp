@@ -324,9 +324,10 @@ TEST(BatchNormRelu, FusedEqualsBatchNormThenRelu) {
     Dims shape;
     DType dtype;
   };
-  const std::vector<Case> cases = {{{8, 3}, kFloat32},       {{16, 40}, kFloat32},
-                                   {{6, 5, 7}, kFloat64},    {{4, 6, 5, 5}, kFloat32},
-                                   {{3, 4, 6, 6}, kFloat64}, {{2, 33, 3, 4}, kFloat32}};
+  // (11, 40): rows swept four at a time, and a remainder of three.
+  const std::vector<Case> cases = {
+      {{8, 3}, kFloat32},       {{16, 40}, kFloat32},     {{11, 40}, kFloat32},     {{6, 5, 7}, kFloat64},
+      {{4, 6, 5, 5}, kFloat32}, {{3, 4, 6, 6}, kFloat64}, {{2, 33, 3, 4}, kFloat32}};
   for (const Case& k : cases) {
     for (bool train : {true, false}) {
       const std::int64_t c = k.shape[1];
