@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "keel/core/dtype.h"
@@ -238,89 +239,46 @@ inline void PartTotals(const std::vector<double>& part, I64 parts, I64 C, I64 c,
 constexpr I64 kSweepRows = 4;
 
 // s[j] += sum over the rows of (x[r][j] - k[j]), q[j] += the squares, for rows x[0..rows) of
-// C columns, ld apart; rows <= kSweepRows.
+// C columns, ld apart; rows <= kSweepRows (the fixed count unrolls into one pass per column).
 template <class T>
 inline void ColumnMoments(const T* HWY_RESTRICT x, I64 ld, I64 rows, I64 C, const double* HWY_RESTRICT k,
                           double* HWY_RESTRICT s, double* HWY_RESTRICT q) {
-  if (rows == kSweepRows) {
-    const T* HWY_RESTRICT x0 = x;
-    const T* HWY_RESTRICT x1 = x + ld;
-    const T* HWY_RESTRICT x2 = x + 2 * ld;
-    const T* HWY_RESTRICT x3 = x + 3 * ld;
+  auto sweep = [&](auto n) {
     for (I64 j = 0; j < C; ++j) {
-      const double kj = k[j];
       double sj = s[j], qj = q[j];
-      double d = static_cast<double>(x0[j]) - kj;
-      sj += d;
-      qj += d * d;
-      d = static_cast<double>(x1[j]) - kj;
-      sj += d;
-      qj += d * d;
-      d = static_cast<double>(x2[j]) - kj;
-      sj += d;
-      qj += d * d;
-      d = static_cast<double>(x3[j]) - kj;
-      sj += d;
-      qj += d * d;
+      for (I64 i = 0; i < n; ++i) {
+        const double d = static_cast<double>(x[i * ld + j]) - k[j];
+        sj += d;
+        qj += d * d;
+      }
       s[j] = sj;
       q[j] = qj;
     }
-    return;
-  }
-  for (I64 r = 0; r < rows; ++r) {
-    const T* HWY_RESTRICT xr = x + r * ld;
-    for (I64 j = 0; j < C; ++j) {
-      const double d = static_cast<double>(xr[j]) - k[j];
-      s[j] += d;
-      q[j] += d * d;
-    }
-  }
+  };
+  if (rows == kSweepRows) return sweep(std::integral_constant<I64, kSweepRows>());
+  sweep(rows);
 }
 
-// sg[j] += sum over the rows of g[r][j], sgx[j] += sum of g[r][j] (x[r][j] - mean[j]); g's rows
-// are gld apart, x's xld; rows <= kSweepRows.
+// sg[j] += sum over the rows of g[r][j], sgx[j] += sum of g[r][j] (x[r][j] - mean[j]), for rows
+// of C columns (g's rows gld apart, x's xld); rows <= kSweepRows.
 template <class T>
 inline void ColumnGradMoments(const T* HWY_RESTRICT g, I64 gld, const T* HWY_RESTRICT x, I64 xld, I64 rows,
                               I64 C, const double* HWY_RESTRICT mean, double* HWY_RESTRICT sg,
                               double* HWY_RESTRICT sgx) {
-  if (rows == kSweepRows) {
-    const T* HWY_RESTRICT g0 = g;
-    const T* HWY_RESTRICT g1 = g + gld;
-    const T* HWY_RESTRICT g2 = g + 2 * gld;
-    const T* HWY_RESTRICT g3 = g + 3 * gld;
-    const T* HWY_RESTRICT x0 = x;
-    const T* HWY_RESTRICT x1 = x + xld;
-    const T* HWY_RESTRICT x2 = x + 2 * xld;
-    const T* HWY_RESTRICT x3 = x + 3 * xld;
+  auto sweep = [&](auto n) {
     for (I64 j = 0; j < C; ++j) {
-      const double mj = mean[j];
       double a = sg[j], b = sgx[j];
-      double gj = static_cast<double>(g0[j]);
-      a += gj;
-      b += gj * (static_cast<double>(x0[j]) - mj);
-      gj = static_cast<double>(g1[j]);
-      a += gj;
-      b += gj * (static_cast<double>(x1[j]) - mj);
-      gj = static_cast<double>(g2[j]);
-      a += gj;
-      b += gj * (static_cast<double>(x2[j]) - mj);
-      gj = static_cast<double>(g3[j]);
-      a += gj;
-      b += gj * (static_cast<double>(x3[j]) - mj);
+      for (I64 i = 0; i < n; ++i) {
+        const double gj = static_cast<double>(g[i * gld + j]);
+        a += gj;
+        b += gj * (static_cast<double>(x[i * xld + j]) - mean[j]);
+      }
       sg[j] = a;
       sgx[j] = b;
     }
-    return;
-  }
-  for (I64 r = 0; r < rows; ++r) {
-    const T* HWY_RESTRICT gr = g + r * gld;
-    const T* HWY_RESTRICT xr = x + r * xld;
-    for (I64 j = 0; j < C; ++j) {
-      const double gj = static_cast<double>(gr[j]);
-      sg[j] += gj;
-      sgx[j] += gj * (static_cast<double>(xr[j]) - mean[j]);
-    }
-  }
+  };
+  if (rows == kSweepRows) return sweep(std::integral_constant<I64, kSweepRows>());
+  sweep(rows);
 }
 
 // ---- batch norm ----------------------------------------------------------------------------
