@@ -698,29 +698,22 @@ void LayerNormBackwardRows(const Args& p) {
       // The column sums of kSweepRows rows at a time (see ColumnMoments), then each row's dx
       // while those rows are in L1.
       if (pdw && (r - r0) % kSweepRows == 0) {
-        const I64 rows = std::min(kSweepRows, r1 - r);
-        if (rows == kSweepRows) {
-          const double* HWY_RESTRICT pm = p.mean + r;
-          const double* HWY_RESTRICT pr = p.rstd + r;
+        auto sweep = [&](auto n) {
           for (I64 j = 0; j < M; ++j) {
             double sw = pdw[j], sb = pdb[j];
-            for (I64 i = 0; i < kSweepRows; ++i) {
+            for (I64 i = 0; i < n; ++i) {
               const double gj = static_cast<double>(gr[i * M + j]);
-              sw += gj * (static_cast<double>(xr[i * M + j]) - pm[i]) * pr[i];
+              sw += gj * (static_cast<double>(xr[i * M + j]) - p.mean[r + i]) * p.rstd[r + i];
               sb += gj;
             }
             pdw[j] = sw;
             pdb[j] = sb;
           }
+        };
+        if (r1 - r >= kSweepRows) {
+          sweep(std::integral_constant<I64, kSweepRows>());
         } else {
-          for (I64 i = 0; i < rows; ++i) {
-            const double mi = p.mean[r + i], ri = p.rstd[r + i];
-            for (I64 j = 0; j < M; ++j) {
-              const double gj = static_cast<double>(gr[i * M + j]);
-              pdw[j] += gj * (static_cast<double>(xr[i * M + j]) - mi) * ri;
-              pdb[j] += gj;
-            }
-          }
+          sweep(r1 - r);
         }
       }
       if (!dx) continue;

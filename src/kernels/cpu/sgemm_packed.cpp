@@ -383,7 +383,6 @@ void sgemm_packed(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, st
   const bool share_b = N * kc_max * static_cast<std::int64_t>(sizeof(float)) <= (std::int64_t{1} << 20);
   std::int64_t rows_per = block_rows, row_tasks = row_blocks, groups = 1;
   if (row_blocks >= threads && share_b) {
-    row_tasks = threads;
     rows_per = ((M + threads - 1) / threads + mr - 1) / mr * mr;
     row_tasks = (M + rows_per - 1) / rows_per;
   } else {
